@@ -1,0 +1,286 @@
+/**
+ * Frames over one reliable, ordered data channel: fragments big bodies to the channel's
+ * message size, keeps the channel's send buffer between two water marks, lets control frames
+ * overtake queued bulk fragments, and reassembles what arrives. It depends only on the tiny
+ * `ChannelLike` interface (an RTCDataChannel is one), never on WebRTC itself.
+ */
+import { PdError, isPdError } from '../protocol/errors.ts';
+import {
+  FRAGMENT_HEADER_BYTES,
+  FrameAssembler,
+  encodeCancelFragment,
+  fragmentFrame,
+  type Frame,
+  type FrameAssemblerLimits,
+} from '../protocol/frame.ts';
+
+/** What FramedChannel needs from a channel. An open RTCDataChannel satisfies it as it is. */
+export interface ChannelLike {
+  /** Sends one message; throws if the channel is not open. */
+  send(data: Uint8Array<ArrayBuffer>): void;
+  /** Bytes handed to `send` and not yet transmitted. */
+  readonly bufferedAmount: number;
+  bufferedAmountLowThreshold: number;
+  addEventListener(type: 'bufferedamountlow', listener: () => void): void;
+  removeEventListener(type: 'bufferedamountlow', listener: () => void): void;
+}
+
+/** Options of a FramedChannel; the assembler limits bound what the remote may make us hold. */
+export interface FramedChannelOptions extends FrameAssemblerLimits {
+  /** Largest message the channel takes, fragment header included; see `fragmentSizeFor`. */
+  maxMessageSize?: number;
+  /** Stop handing fragments to the channel at this many buffered bytes; default 4 MiB. */
+  highWaterMark?: number;
+  /** Resume when the buffer drains to this many bytes; default 1 MiB, at most highWaterMark/4. */
+  lowWaterMark?: number;
+}
+
+/** Control frames (heartbeats, small replies) go ahead of queued bulk fragments. */
+export type FramePriority = 'control' | 'bulk';
+
+/** Options of one `send`. */
+export interface FrameSendOptions {
+  /** Default 'bulk'. Frames keep their order within a priority, not across priorities. */
+  priority?: FramePriority;
+  /** Aborting drops the frame's unsent fragments and rejects with `send-aborted`. */
+  signal?: AbortSignal;
+}
+
+/** Counters of one FramedChannel, for metrics and tests. */
+export interface FramedChannelStats {
+  framesSent: number;
+  framesReceived: number;
+  /** Bytes handed to the channel, fragment headers included. */
+  bytesSent: number;
+  /** Raw bytes received, fragment headers included. */
+  bytesReceived: number;
+  /** Corrupt fragments received. */
+  errors: number;
+  /** Largest `bufferedAmount` seen right after a send. */
+  maxBufferedAmount: number;
+}
+
+/** The largest message size the browsers in a room reliably agree on. */
+const MAX_FRAGMENT_BYTES = 256 * 1024;
+/** What every WebRTC stack has taken since before `maxMessageSize` was exposed. */
+const FALLBACK_FRAGMENT_BYTES = 64 * 1024;
+
+/**
+ * The fragment size to use for a channel whose transport advertises `advertised` (pass
+ * `pc.sctp?.maxMessageSize`): capped at 256 KiB, 64 KiB when unknown. Firefox advertises
+ * 1 GiB and a remote `max-message-size:0` reads as Infinity, neither of which a Chromium peer
+ * would accept in one message.
+ */
+export function fragmentSizeFor(advertised: number | null | undefined): number {
+  if (typeof advertised !== 'number' || !(advertised > 0)) return FALLBACK_FRAGMENT_BYTES;
+  return Math.min(Math.floor(advertised), MAX_FRAGMENT_BYTES);
+}
+
+/** The fragments of one frame (or one cancel fragment) waiting for the channel. */
+interface Outgoing {
+  messageId: number;
+  count: number;
+  fragment(index: number): Uint8Array<ArrayBuffer>;
+  next: number;
+  /** Absent for cancel fragments, which nobody awaits. */
+  settle?: { resolve(): void; reject(err: PdError): void };
+  detach?(): void;
+}
+
+/**
+ * Sends and receives frames over one channel. The owner of the channel feeds every incoming
+ * message to `receive` and calls `close` when the channel closes.
+ */
+export class FramedChannel {
+  /** Live counters; read them, do not write them. */
+  readonly stats: FramedChannelStats = {
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    errors: 0,
+    maxBufferedAmount: 0,
+  };
+  readonly #channel: ChannelLike;
+  readonly #assembler: FrameAssembler;
+  readonly #maxMessageSize: number;
+  readonly #highWaterMark: number;
+  readonly #control: Outgoing[] = [];
+  readonly #bulk: Outgoing[] = [];
+  readonly #frameListeners = new Set<(frame: Frame) => void>();
+  readonly #errorListeners = new Set<(error: PdError) => void>();
+  readonly #resume = (): void => this.#pump();
+  #nextMessageId = 0;
+  #closed = false;
+
+  constructor(channel: ChannelLike, options: FramedChannelOptions = {}) {
+    this.#channel = channel;
+    this.#maxMessageSize = options.maxMessageSize ?? FALLBACK_FRAGMENT_BYTES;
+    if (!Number.isInteger(this.#maxMessageSize) || this.#maxMessageSize <= FRAGMENT_HEADER_BYTES) {
+      throw new RangeError(`maxMessageSize must be an integer above ${FRAGMENT_HEADER_BYTES}`);
+    }
+    this.#highWaterMark = options.highWaterMark ?? 4 * 1024 * 1024;
+    const lowWaterMark = options.lowWaterMark ?? Math.min(1024 * 1024, this.#highWaterMark / 4);
+    // 'bufferedamountlow' fires only when the buffer falls to the threshold from above, so a
+    // pause at the high mark resumes only if the low mark lies strictly below it.
+    if (!(lowWaterMark >= 0 && lowWaterMark < this.#highWaterMark)) {
+      throw new RangeError('lowWaterMark must be at least 0 and below highWaterMark');
+    }
+    this.#assembler = new FrameAssembler(options);
+    channel.bufferedAmountLowThreshold = lowWaterMark;
+    channel.addEventListener('bufferedamountlow', this.#resume);
+  }
+
+  /** True once `close` ran or the channel refused a send. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Queues `frame`; resolves when its last fragment was handed to the channel (not when the
+   * remote got it). Rejects with `send-aborted` or `channel-closed`. The body is read as it is
+   * sent, so it must not change until the promise settles.
+   */
+  send(frame: Frame, options: FrameSendOptions = {}): Promise<void> {
+    const { priority = 'bulk', signal } = options;
+    if (this.#closed) return Promise.reject(new PdError('channel-closed'));
+    if (signal?.aborted) return Promise.reject(new PdError('send-aborted', String(signal.reason)));
+    let fragments;
+    try {
+      fragments = fragmentFrame(frame, this.#nextMessageId, this.#maxMessageSize);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#nextMessageId = (this.#nextMessageId + 1) >>> 0;
+    const queue = priority === 'control' ? this.#control : this.#bulk;
+    return new Promise<void>((resolve, reject) => {
+      const outgoing: Outgoing = {
+        messageId: fragments.messageId,
+        count: fragments.count,
+        fragment: (index) => fragments.fragment(index),
+        next: 0,
+        settle: { resolve, reject },
+      };
+      if (signal) {
+        const onAbort = (): void => this.#abort(outgoing, queue, signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        outgoing.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      queue.push(outgoing);
+      this.#pump();
+    });
+  }
+
+  /**
+   * Feeds one raw incoming message. Complete frames go to `onFrame` listeners; corrupt input
+   * is counted in `stats.errors` and goes to `onError` listeners. Never throws. Keeps views of
+   * `data`, so the caller must not reuse its buffer (a data channel's messages are fresh).
+   */
+  receive(data: ArrayBuffer | Uint8Array): void {
+    if (this.#closed) return;
+    let frame: Frame | undefined;
+    try {
+      const bytes = ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : new Uint8Array(data);
+      this.stats.bytesReceived += bytes.byteLength;
+      frame = this.#assembler.push(bytes);
+    } catch (err) {
+      this.stats.errors++;
+      const error = isPdError(err) ? err : new PdError('frame-bad-fragment', String(err));
+      for (const listener of [...this.#errorListeners]) callListener(listener, error);
+      return;
+    }
+    if (frame === undefined) return;
+    this.stats.framesReceived++;
+    for (const listener of [...this.#frameListeners]) callListener(listener, frame);
+  }
+
+  /** Calls `listener` with every complete incoming frame; returns the unsubscribe function. */
+  onFrame(listener: (frame: Frame) => void): () => void {
+    this.#frameListeners.add(listener);
+    return () => this.#frameListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every corrupt-input error; returns the unsubscribe function. */
+  onError(listener: (error: PdError) => void): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  /**
+   * Stops for good: rejects every queued send with `channel-closed` and ignores later input.
+   * The channel itself belongs to the caller and stays as it is.
+   */
+  close(details?: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channel.removeEventListener('bufferedamountlow', this.#resume);
+    const error = new PdError('channel-closed', details);
+    for (const outgoing of this.#control.splice(0).concat(this.#bulk.splice(0))) {
+      outgoing.detach?.();
+      outgoing.settle?.reject(error);
+    }
+  }
+
+  /** Hands fragments to the channel until the queues are empty or the buffer is full. */
+  #pump(): void {
+    while (!this.#closed) {
+      const queue = this.#control.length > 0 ? this.#control : this.#bulk;
+      const outgoing = queue[0];
+      if (outgoing === undefined) return;
+      // Checked before each send, so the buffer tops out below the high mark plus one
+      // fragment. Chromium closes a channel whose buffer would pass 16 MiB
+      // (kMaxQueuedSendDataBytes in WebRTC's pc/sctp_data_channel.cc).
+      if (this.#channel.bufferedAmount >= this.#highWaterMark) return; // 'bufferedamountlow' resumes
+      const fragment = outgoing.fragment(outgoing.next++);
+      try {
+        this.#channel.send(fragment);
+      } catch (err) {
+        return this.close(`the channel refused a send: ${String(err)}`);
+      }
+      this.stats.bytesSent += fragment.byteLength;
+      this.stats.maxBufferedAmount = Math.max(
+        this.stats.maxBufferedAmount,
+        this.#channel.bufferedAmount,
+      );
+      if (outgoing.next < outgoing.count) continue;
+      queue.shift();
+      outgoing.detach?.();
+      if (outgoing.settle) {
+        this.stats.framesSent++;
+        outgoing.settle.resolve();
+      }
+    }
+  }
+
+  #abort(outgoing: Outgoing, queue: Outgoing[], reason: unknown): void {
+    const at = queue.indexOf(outgoing);
+    if (at < 0) return; // already sent or rejected
+    queue.splice(at, 1);
+    outgoing.settle?.reject(new PdError('send-aborted', String(reason)));
+    if (outgoing.next === 0) return;
+    // The remote holds the fragments sent so far; tell it to let go of them. Queued like any
+    // control frame, so it too waits for room in the buffer.
+    const cancel = encodeCancelFragment(outgoing.messageId);
+    this.#control.push({
+      messageId: outgoing.messageId,
+      count: 1,
+      fragment: () => cancel,
+      next: 0,
+    });
+    this.#pump();
+  }
+}
+
+/**
+ * A throwing listener must neither break the channel nor stop the other listeners; its error
+ * is logged, as emitter.ts does, rather than crash a headless peer.
+ */
+function callListener<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (err) {
+    console.error('a FramedChannel listener threw', err);
+  }
+}

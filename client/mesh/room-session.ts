@@ -1,0 +1,259 @@
+/**
+ * Membership of one room: the signaling client introduces members, and this keeps one
+ * PeerLink to each (the lower id offers), retries links that fail while both ends are still
+ * in the room, and implements Transport over the open links. Links outlive the signaling
+ * socket, so a server restart does not interrupt work.
+ */
+import type { DeviceInfo, ErrorMessage, Member } from '../../signaling/protocol.ts';
+import { SIGNALING_PATH } from '../../signaling/protocol.ts';
+import type { OutgoingMessage } from '../protocol/messages.ts';
+import { PdError } from '../protocol/errors.ts';
+import { Emitter } from './emitter.ts';
+import { LinkProber, type ProbeResult } from './link-probe.ts';
+import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
+import { SignalingClient, type SignalingState } from './signaling-client.ts';
+import type { IncomingMessage, PeerChange, SendOptions, Transport } from './transport.ts';
+
+export interface SelfInfo {
+  peerId: string;
+  name: string;
+  device: DeviceInfo;
+  donatedCores: number;
+}
+
+export interface RoomSessionOptions {
+  /** Base URL of the server (http or https); the WebSocket URL is derived from it. */
+  serverUrl: string;
+  roomId: string;
+  token: string;
+  self: SelfInfo;
+  WebSocket?: typeof WebSocket;
+  wrtc?: PeerLinkOptions['wrtc'];
+  /** How long a departed member stays listed as gone. */
+  goneListedMs?: number;
+}
+
+/** How a member looks from here. */
+export type ConnectionState = 'self' | 'connecting' | 'connected' | 'gone';
+
+export interface PeerView {
+  peerId: string;
+  name: string;
+  device: DeviceInfo;
+  donatedCores: number;
+  connection: ConnectionState;
+  rttMs?: number;
+}
+
+export interface RoomSessionEvents extends Record<string, unknown> {
+  /** Something shown in the member list changed. */
+  change: undefined;
+  signaling: SignalingState;
+  /** The server refused the join (bad or expired token, full room) or a message. */
+  error: ErrorMessage;
+  message: IncomingMessage;
+  peer: PeerChange;
+}
+
+export class RoomSession extends Emitter<RoomSessionEvents> implements Transport {
+  readonly selfId: string;
+  readonly signaling: SignalingClient;
+  private readonly members = new Map<string, Member>();
+  private readonly links = new Map<string, PeerLink>();
+  private readonly gone = new Map<string, { member: Member; at: number }>();
+  private readonly retries = new Map<string, { attempt: number; timer: ReturnType<typeof setTimeout> }>();
+  private readonly offered = new WeakSet<PeerLink>();
+  private iceServers: RTCIceServer[] = [];
+  private readonly prober = new LinkProber(this);
+  private closed = false;
+
+  constructor(private readonly options: RoomSessionOptions) {
+    super();
+    this.selfId = options.self.peerId;
+    const url = new URL(SIGNALING_PATH, options.serverUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.signaling = new SignalingClient({
+      url: url.href,
+      join: { room: options.roomId, token: options.token, ...options.self },
+      ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+    });
+    this.signaling.on('state', (state) => {
+      this.emit('signaling', state);
+      this.emit('change', undefined);
+    });
+    this.signaling.on('welcome', (welcome) => {
+      this.iceServers = welcome.iceServers;
+      for (const member of welcome.members) this.addMember(member);
+    });
+    this.signaling.on('member-joined', (member) => this.addMember(member));
+    this.signaling.on('member-updated', (member) => this.addMember(member));
+    this.signaling.on('member-left', ({ peerId, reason }) => this.onMemberLeft(peerId, reason));
+    this.signaling.on('signal', ({ from, data }) => this.onSignal(from, data));
+    this.signaling.on('error', (error) => this.emit('error', error));
+  }
+
+  /** Joins the room. */
+  start(): void {
+    this.signaling.connect();
+  }
+
+  /** Leaves the room and closes every link. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.signaling.close(true);
+    for (const retry of this.retries.values()) clearTimeout(retry.timer);
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+    this.emit('change', undefined);
+  }
+
+  /** This member first, then the others in join order, then recently departed ones. */
+  view(): PeerView[] {
+    const self: PeerView = { ...this.options.self, connection: 'self' };
+    const now = Date.now();
+    const goneListedMs = this.options.goneListedMs ?? 15_000;
+    const others = [...this.members.values()].map((member): PeerView => {
+      const link = this.links.get(member.peerId);
+      const open = link?.state === 'open';
+      return {
+        ...member,
+        ...(link?.hello ? { name: link.hello.name, donatedCores: link.hello.donatedCores } : {}),
+        connection: open ? 'connected' : 'connecting',
+        ...(open && link.rttMs !== undefined ? { rttMs: link.rttMs } : {}),
+      };
+    });
+    const departed = [...this.gone.values()]
+      .filter((entry) => now - entry.at < goneListedMs)
+      .map(({ member }): PeerView => ({ ...member, connection: 'gone' }));
+    return [self, ...others, ...departed];
+  }
+
+  peers(): readonly string[] {
+    return [...this.links.values()].filter((l) => l.state === 'open').map((l) => l.remoteId);
+  }
+
+  send(to: string, message: OutgoingMessage, body?: Uint8Array, options?: SendOptions): Promise<void> {
+    const link = this.links.get(to);
+    if (!link || link.state !== 'open') return Promise.reject(new PdError('peer-unknown', to));
+    return link.send(message, body, options);
+  }
+
+  onMessage(listener: (event: IncomingMessage) => void): () => void {
+    return this.on('message', listener);
+  }
+
+  onPeerChange(listener: (event: PeerChange) => void): () => void {
+    return this.on('peer', listener);
+  }
+
+  /** Runs the link test against every connected peer in turn. */
+  async probeAll(bytes: number): Promise<ProbeResult[]> {
+    const results: ProbeResult[] = [];
+    for (const peerId of this.peers()) results.push(await this.prober.probe(peerId, bytes));
+    return results;
+  }
+
+  /** Framing counters and RTT of each link, for diagnostics. */
+  linkStats(): Record<string, { rttMs?: number; invalidFrames: number; stats?: PeerLink['stats'] }> {
+    return Object.fromEntries(
+      [...this.links].map(([id, l]) => [id, { rttMs: l.rttMs, invalidFrames: l.invalidFrames, stats: l.stats }]),
+    );
+  }
+
+  private addMember(member: Member): void {
+    if (member.peerId === this.selfId || this.closed) return;
+    this.members.set(member.peerId, member);
+    this.gone.delete(member.peerId);
+    this.ensureLink(member.peerId);
+    this.emit('change', undefined);
+  }
+
+  private onMemberLeft(peerId: string, reason: string): void {
+    const member = this.members.get(peerId);
+    if (!member) return;
+    const link = this.links.get(peerId);
+    // The data channel is the truth about a peer: one whose signaling socket dropped but whose
+    // channel still answers heartbeats is still here. Leaving on purpose is final.
+    if (reason !== 'left' && link?.state === 'open') return;
+    this.members.delete(peerId);
+    this.gone.set(peerId, { member, at: Date.now() });
+    link?.close();
+    this.emit('change', undefined);
+  }
+
+  private ensureLink(peerId: string): PeerLink {
+    const existing = this.links.get(peerId);
+    if (existing && existing.state !== 'closed') return existing;
+    const link = new PeerLink({
+      remoteId: peerId,
+      initiator: this.selfId < peerId,
+      iceServers: this.iceServers,
+      hello: { ...this.options.self },
+      sendSignal: (data) => this.signaling.signal(peerId, data),
+      ...(this.options.wrtc ? { wrtc: this.options.wrtc } : {}),
+    });
+    this.links.set(peerId, link);
+    link.on('state', (state) => this.onLinkState(link, state));
+    link.on('rtt', () => this.emit('change', undefined));
+    link.on('message', (event) => {
+      if (!this.prober.handle(event)) this.emit('message', event);
+    });
+    this.emit('change', undefined);
+    return link;
+  }
+
+  private onLinkState(link: PeerLink, state: PeerLink['state']): void {
+    if (this.links.get(link.remoteId) !== link) return;
+    if (state === 'open') {
+      const retry = this.retries.get(link.remoteId);
+      if (retry) clearTimeout(retry.timer);
+      this.retries.delete(link.remoteId);
+      this.emit('peer', { peerId: link.remoteId, open: true });
+    }
+    if (state === 'closed') {
+      if (link.hello) this.emit('peer', { peerId: link.remoteId, open: false });
+      const member = this.members.get(link.remoteId);
+      if (member && link.closeReason === 'timeout') {
+        // Silence with the member still listed: its tab froze or its network went. Show it
+        // gone now; the server's word or a new offer brings it back.
+        this.members.delete(link.remoteId);
+        this.gone.set(link.remoteId, { member, at: Date.now() });
+      } else if (member && !this.closed) {
+        this.scheduleRetry(link.remoteId);
+      }
+    }
+    this.emit('change', undefined);
+  }
+
+  private scheduleRetry(peerId: string): void {
+    const attempt = (this.retries.get(peerId)?.attempt ?? 0) + 1;
+    const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+    const timer = setTimeout(() => {
+      if (this.members.has(peerId) && !this.closed) this.ensureLink(peerId);
+    }, delay);
+    this.retries.set(peerId, { attempt, timer });
+  }
+
+  private onSignal(from: string, data: unknown): void {
+    if (this.closed) return;
+    const isOffer = (data as { type?: unknown } | null)?.type === 'offer';
+    let link = this.links.get(from);
+    // A new offer on a link that already had one means the remote started over (it reloaded
+    // or its side of the link failed first): answer it on a fresh link.
+    if (isOffer && link && (this.offered.has(link) || link.state !== 'connecting')) {
+      link.close();
+      link = undefined;
+    }
+    if (!link || link.state === 'closed') {
+      if (!isOffer) return; // stale candidate for a link that no longer exists
+      if (!this.members.has(from)) {
+        const departed = this.gone.get(from)?.member;
+        if (departed) this.addMember(departed);
+      }
+      link = this.ensureLink(from);
+    }
+    if (isOffer) this.offered.add(link);
+    link.signal(data);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * <pd-app>: the app's screens and the flow between them — landing, consent, room, refused —
+ * driven by the URL fragment so that a room link opens the right screen and a reload of
+ * the tab rejoins the room it was in.
+ */
+import { LitElement, css, html } from 'lit';
+import type { CreateRoomResponse, ErrorMessage, ServerInfo } from '../../signaling/protocol.ts';
+import { defaultDonatedCores, deviceInfo, saveName, savedName, tabPeerId } from '../identity.ts';
+import { RoomSession } from '../mesh/room-session.ts';
+import { parseRoomLink, shareableRoomLink } from '../room-link.ts';
+import './consent-dialog.ts';
+import type { Consent } from './consent-dialog.ts';
+import './landing-view.ts';
+import './room-view.ts';
+import { sharedStyles } from './styles.ts';
+import './update-prompt.ts';
+
+type Screen =
+  | { kind: 'landing' }
+  | { kind: 'consent'; roomId: string; token: string; isHost: boolean }
+  | { kind: 'room'; roomId: string; token: string; session: RoomSession }
+  | { kind: 'refused'; roomId: string; error: ErrorMessage };
+
+const REFUSAL_TEXT: Partial<Record<string, string>> = {
+  'bad-token': 'This room link is not valid. It may be mistyped or forged; ask the host for the link again.',
+  'token-expired': 'This room link has expired. Ask the host for a new one.',
+  'room-full': 'This room is full.',
+  'bad-version': 'This app is older or newer than the server. Reload the page.',
+};
+
+const consentKey = (roomId: string) => `pd-consent:${roomId}`;
+const hostKey = (roomId: string) => `pd-host:${roomId}`;
+
+export class ProcessDistroApp extends LitElement {
+  static override properties = { screen: { state: true }, busy: { state: true }, createError: { state: true } };
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        max-width: 1100px;
+        margin: 0 auto;
+        padding: 1.2rem;
+      }
+      h1 {
+        font-size: 1.4rem;
+        margin: 0 0 1.2rem;
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+      }
+      h1 img {
+        width: 2rem;
+        height: 2rem;
+        border-radius: 6px;
+      }
+    `,
+  ];
+
+  declare screen: Screen;
+  declare busy: boolean;
+  declare createError: string;
+  private serverInfo: ServerInfo | undefined;
+  private readonly onHashChange = () => this.route();
+
+  constructor() {
+    super();
+    this.screen = { kind: 'landing' };
+    this.busy = false;
+    this.createError = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('hashchange', this.onHashChange);
+    void this.loadServerInfo();
+    this.route();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('hashchange', this.onHashChange);
+  }
+
+  override render() {
+    return html`<h1><img src="/icons/icon-192.png" alt="" />ProcessDistro</h1>
+      ${this.renderScreen()}
+      <pd-update-prompt></pd-update-prompt>`;
+  }
+
+  private renderScreen() {
+    const screen = this.screen;
+    switch (screen.kind) {
+      case 'landing':
+        return html`<pd-landing-view
+          .busy=${this.busy}
+          .error=${this.createError}
+          @create-room=${this.createRoom}
+          @join-link=${(e: CustomEvent<string>) => this.openLink(e.detail)}
+        ></pd-landing-view>`;
+      case 'consent':
+        return html`<pd-consent-dialog
+          .roomId=${screen.roomId}
+          .name=${savedName()}
+          .cores=${navigator.hardwareConcurrency || 1}
+          .donatedCores=${defaultDonatedCores(screen.isHost)}
+          @consent=${(e: CustomEvent<Consent>) => this.consent(e.detail)}
+          @decline=${this.goHome}
+        ></pd-consent-dialog>`;
+      case 'room':
+        return html`<pd-room-view
+          .session=${screen.session}
+          .roomId=${screen.roomId}
+          .link=${shareableRoomLink(screen.roomId, screen.token, this.serverInfo)}
+          @leave=${this.leave}
+        ></pd-room-view>`;
+      case 'refused':
+        return html`<section class="card" role="alert" data-error-code=${screen.error.code}>
+          <h2>Could not join room <code>${screen.roomId}</code></h2>
+          <p class="error">${REFUSAL_TEXT[screen.error.code] ?? screen.error.message}</p>
+          <p class="muted">Server said: ${screen.error.code} — ${screen.error.message}</p>
+          <button @click=${this.goHome}>Back</button>
+        </section>`;
+    }
+  }
+
+  /** Shows the screen the fragment asks for. */
+  private route(): void {
+    const link = parseRoomLink(location.hash);
+    const current = this.screen;
+    if (!link) {
+      if (current.kind === 'room') current.session.close();
+      this.screen = { kind: 'landing' };
+      return;
+    }
+    if ((current.kind === 'room' || current.kind === 'refused') && current.roomId === link.roomId) return;
+    if (current.kind === 'room') current.session.close();
+    const saved = sessionStorage.getItem(consentKey(link.roomId));
+    if (saved) {
+      this.join(link.roomId, link.token, JSON.parse(saved) as Consent);
+    } else {
+      const isHost = sessionStorage.getItem(hostKey(link.roomId)) === '1';
+      this.screen = { kind: 'consent', ...link, isHost };
+    }
+  }
+
+  private async loadServerInfo(): Promise<void> {
+    try {
+      const response = await fetch('/api/info');
+      if (response.ok) this.serverInfo = (await response.json()) as ServerInfo;
+      this.requestUpdate();
+    } catch {
+      // Offline (opened from the service worker's cache): links use this page's origin.
+    }
+  }
+
+  private async createRoom(): Promise<void> {
+    this.busy = true;
+    this.createError = '';
+    try {
+      const response = await fetch('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+      const room = (await response.json()) as CreateRoomResponse;
+      sessionStorage.setItem(hostKey(room.roomId), '1');
+      location.hash = new URL(room.link).hash;
+    } catch (err) {
+      this.createError = `Could not create a room: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private openLink(link: string): void {
+    const url = new URL(link, location.href);
+    if (url.origin !== location.origin) location.href = url.href;
+    else location.hash = url.hash;
+  }
+
+  private consent(consent: Consent): void {
+    const screen = this.screen;
+    if (screen.kind !== 'consent') return;
+    saveName(consent.name);
+    sessionStorage.setItem(consentKey(screen.roomId), JSON.stringify(consent));
+    this.join(screen.roomId, screen.token, consent);
+  }
+
+  private join(roomId: string, token: string, consent: Consent): void {
+    const session = new RoomSession({
+      serverUrl: location.origin,
+      roomId,
+      token,
+      self: { peerId: tabPeerId(), name: consent.name, device: deviceInfo(), donatedCores: consent.donatedCores },
+    });
+    session.on('error', (error) => {
+      if (!error.fatal) return console.warn('signaling server refused a message', error);
+      session.close();
+      sessionStorage.removeItem(consentKey(roomId));
+      this.screen = { kind: 'refused', roomId, error };
+    });
+    this.screen = { kind: 'room', roomId, token, session };
+    session.start();
+  }
+
+  private leave(): void {
+    const screen = this.screen;
+    if (screen.kind === 'room') {
+      screen.session.close();
+      sessionStorage.removeItem(consentKey(screen.roomId));
+    }
+    this.goHome();
+  }
+
+  private goHome(): void {
+    history.pushState(null, '', location.pathname);
+    this.route();
+  }
+}
+
+customElements.define('pd-app', ProcessDistroApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pd-app': ProcessDistroApp;
+  }
+}

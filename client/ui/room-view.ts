@@ -1,0 +1,198 @@
+/**
+ * <pd-room-view .session=${session} link="…">: the room as its members see it — the link
+ * with copy and share buttons, its QR code, the live member list, a link test, and leave.
+ */
+import { LitElement, css, html } from 'lit';
+import type { ProbeResult } from '../mesh/link-probe.ts';
+import type { RoomSession } from '../mesh/room-session.ts';
+import type { SignalingState } from '../mesh/signaling-client.ts';
+import './peer-list.ts';
+import './qr-code.ts';
+import { sharedStyles } from './styles.ts';
+
+const SIGNALING_LABEL: Record<SignalingState, string> = {
+  connecting: 'joining…',
+  joined: 'joined',
+  reconnecting: 'server unreachable, reconnecting… (peers stay connected)',
+  refused: 'refused',
+  closed: 'left',
+};
+
+/** Size of the body sent by the link test. */
+const PROBE_BYTES = 5 * 1024 * 1024;
+
+export class RoomView extends LitElement {
+  static override properties = {
+    session: { attribute: false },
+    link: { type: String },
+    roomId: { type: String },
+    copied: { state: true },
+    probing: { state: true },
+    probeResults: { state: true },
+  };
+  static override styles = [
+    sharedStyles,
+    css`
+      .layout {
+        display: grid;
+        gap: 1rem;
+        grid-template-columns: minmax(0, 1fr) minmax(0, 1.3fr);
+      }
+      @media (max-width: 760px) {
+        .layout {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+      h2 {
+        margin: 0 0 0.6rem;
+        font-size: 1.1rem;
+      }
+      .link {
+        display: flex;
+        gap: 0.4rem;
+        margin: 0.8rem 0;
+        flex-wrap: wrap;
+      }
+      .link input {
+        flex: 1 1 12rem;
+        min-width: 0;
+        font-family: ui-monospace, monospace;
+        font-size: 0.85em;
+      }
+      pd-qr-code {
+        display: flex;
+        justify-content: center;
+      }
+      header {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 1rem;
+        margin-bottom: 1rem;
+        flex-wrap: wrap;
+      }
+      .probes {
+        margin-top: 1rem;
+      }
+      .probes li[data-ok='false'] {
+        color: var(--pd-error);
+      }
+    `,
+  ];
+
+  declare session: RoomSession | undefined;
+  declare link: string;
+  declare roomId: string;
+  declare copied: boolean;
+  declare probing: boolean;
+  declare probeResults: ProbeResult[];
+  private unsubscribe: (() => void) | undefined;
+
+  constructor() {
+    super();
+    this.link = '';
+    this.roomId = '';
+    this.copied = false;
+    this.probing = false;
+    this.probeResults = [];
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.subscribe();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  protected override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('session')) this.subscribe();
+  }
+
+  override render() {
+    const session = this.session;
+    if (!session) return html``;
+    const peers = session.view();
+    const others = peers.filter((p) => p.connection === 'connected').length;
+    const state = session.signaling.state;
+    return html`
+      <header>
+        <div>
+          <h2>Room <code>${this.roomId}</code></h2>
+          <span class="muted" data-signaling=${state}>Server: ${SIGNALING_LABEL[state]}</span>
+        </div>
+        <button @click=${this.leave}>Leave room</button>
+      </header>
+      <div class="layout">
+        <section class="card">
+          <h2>Invite devices</h2>
+          <span class="muted">Scan with a phone on the same Wi-Fi, or share the link.</span>
+          <div class="link">
+            <input readonly aria-label="Room link" .value=${this.link} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+            <button @click=${this.copy}>${this.copied ? 'Copied' : 'Copy'}</button>
+            ${'share' in navigator ? html`<button @click=${this.share}>Share…</button>` : ''}
+          </div>
+          <pd-qr-code .text=${this.link} size="320"></pd-qr-code>
+        </section>
+        <section class="card">
+          <h2>Members (${peers.filter((p) => p.connection !== 'gone').length})</h2>
+          <pd-peer-list .peers=${peers}></pd-peer-list>
+          <div class="probes">
+            <button ?disabled=${this.probing || others === 0} @click=${this.probe}>
+              ${this.probing ? 'Testing links…' : 'Test links (5 MiB each)'}
+            </button>
+            <ul aria-label="Link test results">
+              ${this.probeResults.map(
+                (r) =>
+                  html`<li data-peer-id=${r.peerId} data-ok=${String(r.ok)} data-bytes=${r.bytes}>
+                    ${peers.find((p) => p.peerId === r.peerId)?.name ?? r.peerId}:
+                    ${r.ok ? `${r.mbPerSecond.toFixed(1)} MB/s, intact` : `failed ${r.error ?? '(hash mismatch)'}`}
+                  </li>`,
+              )}
+            </ul>
+          </div>
+        </section>
+      </div>
+    `;
+  }
+
+  private subscribe(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = this.session?.on('change', () => this.requestUpdate());
+  }
+
+  private async copy(): Promise<void> {
+    await navigator.clipboard?.writeText(this.link).catch(() => {});
+    this.copied = true;
+    setTimeout(() => (this.copied = false), 1500);
+  }
+
+  private async share(): Promise<void> {
+    await navigator.share({ title: 'Join my ProcessDistro room', url: this.link }).catch(() => {});
+  }
+
+  private async probe(): Promise<void> {
+    if (!this.session) return;
+    this.probing = true;
+    try {
+      this.probeResults = await this.session.probeAll(PROBE_BYTES);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private leave(): void {
+    this.dispatchEvent(new CustomEvent('leave', { bubbles: true, composed: true }));
+  }
+}
+
+customElements.define('pd-room-view', RoomView);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pd-room-view': RoomView;
+  }
+}

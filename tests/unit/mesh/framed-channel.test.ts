@@ -1,0 +1,223 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { isPdError } from '../../../client/protocol/errors.ts';
+import type { Frame } from '../../../client/protocol/frame.ts';
+import {
+  FramedChannel,
+  fragmentSizeFor,
+  type ChannelLike,
+} from '../../../client/mesh/framed-channel.ts';
+
+/**
+ * A channel whose buffer drains only when the test says so, firing 'bufferedamountlow' as a
+ * browser does: when the buffer falls to the threshold from above it.
+ */
+class FakeChannel implements ChannelLike {
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  maxBufferedAmount = 0;
+  open = true;
+  readonly sent: Uint8Array[] = [];
+  readonly #listeners = new Set<() => void>();
+
+  send(data: Uint8Array<ArrayBuffer>): void {
+    if (!this.open) throw new Error('InvalidStateError: not open');
+    this.sent.push(data);
+    this.bufferedAmount += data.byteLength;
+    this.maxBufferedAmount = Math.max(this.maxBufferedAmount, this.bufferedAmount);
+  }
+
+  drain(bytes: number): void {
+    const before = this.bufferedAmount;
+    this.bufferedAmount = Math.max(0, before - bytes);
+    if (
+      before > this.bufferedAmountLowThreshold &&
+      this.bufferedAmount <= this.bufferedAmountLowThreshold
+    ) {
+      for (const listener of [...this.#listeners]) listener();
+    }
+  }
+
+  addEventListener(_type: 'bufferedamountlow', listener: () => void): void {
+    this.#listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'bufferedamountlow', listener: () => void): void {
+    this.#listeners.delete(listener);
+  }
+}
+
+const options = { maxMessageSize: 1000, highWaterMark: 10_000, lowWaterMark: 2_000 };
+
+function body(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
+}
+
+/** Feeds everything `channel` sent so far into a receiving FramedChannel; returns its frames. */
+function deliver(channel: FakeChannel, receiver = new FramedChannel(new FakeChannel())): Frame[] {
+  const frames: Frame[] = [];
+  receiver.onFrame((frame) => frames.push(frame));
+  for (const data of channel.sent.splice(0)) receiver.receive(data);
+  return frames;
+}
+
+/** Drains a little at a time, letting promise callbacks run, until `done` says stop. */
+async function drainUntil(channel: FakeChannel, done: () => boolean, step = 700): Promise<void> {
+  for (let i = 0; i < 100_000 && !done(); i++) {
+    channel.drain(step);
+    await Promise.resolve();
+  }
+  assert.ok(done(), 'drained without finishing');
+}
+
+describe('FramedChannel (fake channel)', () => {
+  it('keeps the buffer under the high-water mark plus one fragment and delivers intact', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    assert.equal(channel.bufferedAmountLowThreshold, options.lowWaterMark);
+    const frames = Array.from({ length: 10 }, (_, i) => ({
+      header: { type: 'bulk', i },
+      body: body(5000 + i, i),
+    }));
+    let settled = 0;
+    for (const frame of frames) void framed.send(frame).then(() => settled++);
+    assert.ok(channel.bufferedAmount >= options.highWaterMark, 'fills up to the mark at once');
+    const received: Frame[] = [];
+    const receiver = new FramedChannel(new FakeChannel());
+    receiver.onFrame((frame) => received.push(frame));
+    await drainUntil(channel, () => {
+      deliver(channel, receiver);
+      return settled === frames.length;
+    });
+    assert.ok(channel.maxBufferedAmount <= options.highWaterMark + options.maxMessageSize);
+    assert.equal(framed.stats.maxBufferedAmount, channel.maxBufferedAmount);
+    assert.deepEqual(received, frames);
+    assert.equal(framed.stats.framesSent, 10);
+    assert.equal(receiver.stats.framesReceived, 10);
+    assert.equal(receiver.stats.bytesReceived, framed.stats.bytesSent);
+  });
+
+  it('lets control frames overtake queued bulk fragments, never splitting one', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    const bulk = { header: { type: 'kernel-bytes' }, body: body(50_000, 1) };
+    const bulkSent = framed.send(bulk);
+    const firstBatch = channel.sent.length;
+    const heartbeat = { header: { type: 'heartbeat', seq: 1 } };
+    const heartbeatSent = framed.send(heartbeat, { priority: 'control' });
+    assert.equal(channel.sent.length, firstBatch, 'waits for room like any frame');
+    channel.drain(channel.bufferedAmount);
+    await heartbeatSent;
+    const order: string[] = [];
+    const receiver = new FramedChannel(new FakeChannel());
+    receiver.onFrame((frame) => order.push(frame.header.type));
+    await drainUntil(channel, () => {
+      deliver(channel, receiver);
+      return order.length === 2;
+    });
+    await bulkSent;
+    assert.deepEqual(order, ['heartbeat', 'kernel-bytes']);
+  });
+
+  it('rejects an aborted send and tells the remote to drop what it got', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    const receiver = new FramedChannel(new FakeChannel());
+    const errors: unknown[] = [];
+    receiver.onError((err) => errors.push(err));
+
+    const before = new AbortController();
+    before.abort();
+    await assert.rejects(framed.send({ header: { type: 'x' } }, { signal: before.signal }), (err) =>
+      isPdError(err, 'send-aborted'),
+    );
+
+    const partly = new AbortController();
+    const big = framed.send(
+      { header: { type: 'big' }, body: body(40_000, 2) },
+      { signal: partly.signal },
+    );
+    const queued = new AbortController();
+    const waiting = framed.send(
+      { header: { type: 'queued' }, body: body(10, 3) },
+      { signal: queued.signal },
+    );
+    queued.abort();
+    partly.abort(new Error('user cancelled'));
+    await assert.rejects(
+      big,
+      (err) => isPdError(err, 'send-aborted') && /user cancelled/.test(err.message),
+    );
+    await assert.rejects(waiting, (err) => isPdError(err, 'send-aborted'));
+
+    const after = framed.send({ header: { type: 'after' } });
+    await drainUntil(channel, () => channel.bufferedAmount === 0, 100_000);
+    await after;
+    const frames = deliver(channel, receiver);
+    assert.deepEqual(
+      frames.map((f) => f.header.type),
+      ['after'],
+    );
+    assert.deepEqual(errors, []);
+  });
+
+  it('rejects queued and later sends with channel-closed on close', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    const queued = framed.send({ header: { type: 'big' }, body: body(40_000, 4) });
+    framed.close('remote went away');
+    await assert.rejects(queued, (err) => isPdError(err, 'channel-closed'));
+    await assert.rejects(framed.send({ header: { type: 'x' } }), (err) =>
+      isPdError(err, 'channel-closed'),
+    );
+    assert.ok(framed.closed);
+  });
+
+  it('closes itself when the channel refuses a send', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    channel.open = false;
+    await assert.rejects(framed.send({ header: { type: 'x' } }), (err) =>
+      isPdError(err, 'channel-closed'),
+    );
+    assert.ok(framed.closed);
+  });
+
+  it('counts corrupt input without throwing and keeps receiving', async () => {
+    const receiver = new FramedChannel(new FakeChannel());
+    const errors: string[] = [];
+    const frames: Frame[] = [];
+    receiver.onError((err) => errors.push(err.code));
+    const unsubscribe = receiver.onFrame((frame) => frames.push(frame));
+    receiver.receive(new Uint8Array(3));
+    receiver.receive(new Uint8Array(40).fill(9).buffer);
+    receiver.receive('not binary' as unknown as ArrayBuffer);
+    const sender = new FakeChannel();
+    await new FramedChannel(sender).send({ header: { type: 'ok' }, body: body(3, 5) });
+    receiver.receive(sender.sent[0]!.buffer as ArrayBuffer);
+    assert.deepEqual(errors, ['frame-too-short', 'frame-bad-version', 'frame-too-short']);
+    assert.equal(receiver.stats.errors, 3);
+    assert.deepEqual(frames, [{ header: { type: 'ok' }, body: body(3, 5) }]);
+    unsubscribe();
+    receiver.receive(sender.sent[0]!);
+    assert.equal(frames.length, 1);
+  });
+
+  it('rejects water marks that would never resume', () => {
+    assert.throws(
+      () => new FramedChannel(new FakeChannel(), { highWaterMark: 100, lowWaterMark: 100 }),
+      RangeError,
+    );
+  });
+});
+
+describe('fragmentSizeFor', () => {
+  it('caps what the transport advertises at 256 KiB and falls back to 64 KiB', () => {
+    assert.equal(fragmentSizeFor(undefined), 64 * 1024);
+    assert.equal(fragmentSizeFor(null), 64 * 1024);
+    assert.equal(fragmentSizeFor(0), 64 * 1024);
+    assert.equal(fragmentSizeFor(100_000), 100_000);
+    assert.equal(fragmentSizeFor(1024 ** 3), 256 * 1024);
+    assert.equal(fragmentSizeFor(Infinity), 256 * 1024);
+  });
+});
