@@ -14,15 +14,39 @@ function randomId(length: number): string {
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** This tab's peer id: 16 characters, kept across reloads of the same tab. */
-export function tabPeerId(): string {
-  let id = sessionStorage.getItem(PEER_ID_KEY);
-  if (!id) {
-    id = randomId(16);
-    sessionStorage.setItem(PEER_ID_KEY, id);
-  }
-  return id;
+/**
+ * This tab's peer id: 16 characters, kept across reloads of the same tab. A duplicated tab
+ * inherits sessionStorage and so the id; it finds out by asking the other tabs of this origin
+ * (a reloaded tab has no older self left to answer) and takes a new id.
+ */
+export function claimTabPeerId(waitMs = 150): Promise<string> {
+  claim ??= (async () => {
+    let id = sessionStorage.getItem(PEER_ID_KEY) ?? '';
+    if (typeof BroadcastChannel === 'function') {
+      const channel = new BroadcastChannel('pd-peer-ids');
+      let taken = false;
+      channel.onmessage = (event: MessageEvent<{ kind: string; id: string }>) => {
+        const { kind, id: asked } = event.data ?? {};
+        if (kind === 'who-has' && asked === id) channel.postMessage({ kind: 'taken', id });
+        if (kind === 'taken' && asked === id) taken = true;
+      };
+      if (id) {
+        channel.postMessage({ kind: 'who-has', id });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+      if (taken) id = '';
+      // The channel stays open for the life of the tab, to answer later duplicates.
+    }
+    if (!id) {
+      id = randomId(16);
+      sessionStorage.setItem(PEER_ID_KEY, id);
+    }
+    return id;
+  })();
+  return claim;
 }
+
+let claim: Promise<string> | undefined;
 
 /** Facts about this device that help the room schedule work; nothing identifying. */
 export function deviceInfo(): DeviceInfo {
@@ -37,7 +61,11 @@ export function deviceInfo(): DeviceInfo {
 /** A readable default name such as "Android phone" or "Linux computer". */
 export function defaultName(): string {
   const ua = navigator.userAgent;
-  const kind = /iPhone|Android.+Mobile/.test(ua) ? 'phone' : /iPad|Android|Tablet/.test(ua) ? 'tablet' : 'computer';
+  const kind = /iPhone|Android.+Mobile/.test(ua)
+    ? 'phone'
+    : /iPad|Android|Tablet/.test(ua)
+      ? 'tablet'
+      : 'computer';
   const platform = /Android/.test(ua)
     ? 'Android'
     : /iPhone|iPad|Mac OS/.test(ua)

@@ -12,9 +12,11 @@ const BACKGROUND = [0x0f, 0x14, 0x20];
 function palette(i: number, maxIter: number): number[] {
   if (i >= maxIter) return [0xe8, 0xec, 0xf5];
   const t = Math.sqrt(i / maxIter);
-  return [BACKGROUND[0] + t * (0x5b - 0x0f) * 2, BACKGROUND[1] + t * (0x6c - 0x14) * 2, BACKGROUND[2] + t * (0xff - 0x20)].map(
-    (c) => Math.min(255, Math.round(c)),
-  );
+  return [
+    BACKGROUND[0] + t * (0x5b - 0x0f) * 2,
+    BACKGROUND[1] + t * (0x6c - 0x14) * 2,
+    BACKGROUND[2] + t * (0xff - 0x20),
+  ].map((c) => Math.min(255, Math.round(c)));
 }
 
 /** Renders a size×size icon whose set occupies `fill` of the width; `round` clips to a rounded square. */

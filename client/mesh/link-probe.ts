@@ -75,14 +75,23 @@ export class LinkProber {
     }
   }
 
-  private async answer(from: string, probe: PeerMessageOf<'probe'>, body?: Uint8Array): Promise<void> {
+  private async answer(
+    from: string,
+    probe: PeerMessageOf<'probe'>,
+    body?: Uint8Array,
+  ): Promise<void> {
     const received = body ?? new Uint8Array(0);
     const sha256 = await sha256Hex(received);
     const ok = received.byteLength === probe.bytes && sha256 === probe.sha256;
     await this.transport
-      .send(from, { type: 'probe-result', probeId: probe.probeId, ok, bytes: received.byteLength, sha256 }, undefined, {
-        priority: 'control',
-      })
+      .send(
+        from,
+        { type: 'probe-result', probeId: probe.probeId, ok, bytes: received.byteLength, sha256 },
+        undefined,
+        {
+          priority: 'control',
+        },
+      )
       .catch(() => {});
   }
 }

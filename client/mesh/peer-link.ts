@@ -20,7 +20,8 @@ import { FramedChannel } from './framed-channel.ts';
 /** connecting → open (channel up, hello received) → closed (for good; make a new link). */
 export type LinkState = 'connecting' | 'open' | 'closed';
 
-export type LinkCloseReason = 'destroyed' | 'channel-closed' | 'timeout' | 'connect-timeout' | 'error' | 'identity';
+export type LinkCloseReason =
+  'destroyed' | 'channel-closed' | 'timeout' | 'connect-timeout' | 'error' | 'identity';
 
 export interface PeerLinkOptions {
   remoteId: string;
@@ -145,7 +146,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     if (!this.channel || this.currentState === 'closed') {
       return Promise.reject(new PdError('peer-unknown', this.remoteId));
     }
-    const frame: Frame = body ? { header: withVersion(message), body } : { header: withVersion(message) };
+    const frame: Frame = body
+      ? { header: withVersion(message), body }
+      : { header: withVersion(message) };
     return this.channel.send(frame, options);
   }
 

@@ -61,7 +61,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
   private readonly members = new Map<string, Member>();
   private readonly links = new Map<string, PeerLink>();
   private readonly gone = new Map<string, { member: Member; at: number }>();
-  private readonly retries = new Map<string, { attempt: number; timer: ReturnType<typeof setTimeout> }>();
+  private readonly retries = new Map<
+    string,
+    { attempt: number; timer: ReturnType<typeof setTimeout> }
+  >();
   private readonly offered = new WeakSet<PeerLink>();
   private iceServers: RTCIceServer[] = [];
   private readonly prober = new LinkProber(this);
@@ -133,7 +136,12 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     return [...this.links.values()].filter((l) => l.state === 'open').map((l) => l.remoteId);
   }
 
-  send(to: string, message: OutgoingMessage, body?: Uint8Array, options?: SendOptions): Promise<void> {
+  send(
+    to: string,
+    message: OutgoingMessage,
+    body?: Uint8Array,
+    options?: SendOptions,
+  ): Promise<void> {
     const link = this.links.get(to);
     if (!link || link.state !== 'open') return Promise.reject(new PdError('peer-unknown', to));
     return link.send(message, body, options);
@@ -155,9 +163,15 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
   }
 
   /** Framing counters and RTT of each link, for diagnostics. */
-  linkStats(): Record<string, { rttMs?: number; invalidFrames: number; stats?: PeerLink['stats'] }> {
+  linkStats(): Record<
+    string,
+    { rttMs?: number; invalidFrames: number; stats?: PeerLink['stats'] }
+  > {
     return Object.fromEntries(
-      [...this.links].map(([id, l]) => [id, { rttMs: l.rttMs, invalidFrames: l.invalidFrames, stats: l.stats }]),
+      [...this.links].map(([id, l]) => [
+        id,
+        { rttMs: l.rttMs, invalidFrames: l.invalidFrames, stats: l.stats },
+      ]),
     );
   }
 

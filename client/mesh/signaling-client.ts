@@ -137,6 +137,19 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         this.emit('member-updated', message.member);
         break;
       case 'member-left':
+        if (message.peerId === this.options.join.peerId && message.reason === 'replaced') {
+          // Another socket joined with this identity (the same tab reloaded elsewhere, or a
+          // duplicated tab). Rejoining would take the seat back and start a tug of war.
+          this.stopped = true;
+          this.setState('refused');
+          this.emit('error', {
+            type: 'error',
+            code: 'id-taken',
+            message: 'another tab joined this room with the identity of this one',
+            fatal: true,
+          });
+          break;
+        }
         this.emit('member-left', message);
         break;
       case 'signal':

@@ -25,7 +25,12 @@ export interface Transport {
   /** Peers with an open channel. */
   peers(): readonly string[];
   /** Resolves once the message is handed to the channel; rejects if there is none. */
-  send(to: string, message: OutgoingMessage, body?: Uint8Array, options?: SendOptions): Promise<void>;
+  send(
+    to: string,
+    message: OutgoingMessage,
+    body?: Uint8Array,
+    options?: SendOptions,
+  ): Promise<void>;
   onMessage(listener: (event: IncomingMessage) => void): () => void;
   onPeerChange(listener: (event: PeerChange) => void): () => void;
   close(): void;

@@ -93,7 +93,9 @@ export type PeerMessage = { [K in PeerMessageType]: v.InferOutput<Schemas[K]> }[
 /** The message of one type. */
 export type PeerMessageOf<K extends PeerMessageType> = v.InferOutput<Schemas[K]>;
 /** What a sender writes: a message without the version, which `withVersion` adds. */
-export type OutgoingMessage = { [K in PeerMessageType]: Omit<PeerMessageOf<K>, 'v'> }[PeerMessageType];
+export type OutgoingMessage = {
+  [K in PeerMessageType]: Omit<PeerMessageOf<K>, 'v'>;
+}[PeerMessageType];
 
 /** Adds the protocol version to an outgoing message. */
 export function withVersion<M extends OutgoingMessage>(message: M): M & { v: number } {

@@ -5,7 +5,13 @@
  */
 import { LitElement, css, html } from 'lit';
 import type { CreateRoomResponse, ErrorMessage, ServerInfo } from '../../signaling/protocol.ts';
-import { defaultDonatedCores, deviceInfo, saveName, savedName, tabPeerId } from '../identity.ts';
+import {
+  defaultDonatedCores,
+  deviceInfo,
+  saveName,
+  savedName,
+  claimTabPeerId,
+} from '../identity.ts';
 import { RoomSession } from '../mesh/room-session.ts';
 import { parseRoomLink, shareableRoomLink } from '../room-link.ts';
 import './consent-dialog.ts';
@@ -22,17 +28,23 @@ type Screen =
   | { kind: 'refused'; roomId: string; error: ErrorMessage };
 
 const REFUSAL_TEXT: Partial<Record<string, string>> = {
-  'bad-token': 'This room link is not valid. It may be mistyped or forged; ask the host for the link again.',
+  'bad-token':
+    'This room link is not valid. It may be mistyped or forged; ask the host for the link again.',
   'token-expired': 'This room link has expired. Ask the host for a new one.',
   'room-full': 'This room is full.',
   'bad-version': 'This app is older or newer than the server. Reload the page.',
+  'id-taken': 'This room is open in another tab of this browser as the same member. Use that tab.',
 };
 
 const consentKey = (roomId: string) => `pd-consent:${roomId}`;
 const hostKey = (roomId: string) => `pd-host:${roomId}`;
 
 export class ProcessDistroApp extends LitElement {
-  static override properties = { screen: { state: true }, busy: { state: true }, createError: { state: true } };
+  static override properties = {
+    screen: { state: true },
+    busy: { state: true },
+    createError: { state: true },
+  };
   static override styles = [
     sharedStyles,
     css`
@@ -133,11 +145,12 @@ export class ProcessDistroApp extends LitElement {
       this.screen = { kind: 'landing' };
       return;
     }
-    if ((current.kind === 'room' || current.kind === 'refused') && current.roomId === link.roomId) return;
+    if ((current.kind === 'room' || current.kind === 'refused') && current.roomId === link.roomId)
+      return;
     if (current.kind === 'room') current.session.close();
     const saved = sessionStorage.getItem(consentKey(link.roomId));
     if (saved) {
-      this.join(link.roomId, link.token, JSON.parse(saved) as Consent);
+      void this.join(link.roomId, link.token, JSON.parse(saved) as Consent);
     } else {
       const isHost = sessionStorage.getItem(hostKey(link.roomId)) === '1';
       this.screen = { kind: 'consent', ...link, isHost };
@@ -158,7 +171,11 @@ export class ProcessDistroApp extends LitElement {
     this.busy = true;
     this.createError = '';
     try {
-      const response = await fetch('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const response = await fetch('/api/rooms', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
       const room = (await response.json()) as CreateRoomResponse;
       sessionStorage.setItem(hostKey(room.roomId), '1');
@@ -181,15 +198,25 @@ export class ProcessDistroApp extends LitElement {
     if (screen.kind !== 'consent') return;
     saveName(consent.name);
     sessionStorage.setItem(consentKey(screen.roomId), JSON.stringify(consent));
-    this.join(screen.roomId, screen.token, consent);
+    void this.join(screen.roomId, screen.token, consent);
   }
 
-  private join(roomId: string, token: string, consent: Consent): void {
+  private async join(roomId: string, token: string, consent: Consent): Promise<void> {
+    const peerId = await claimTabPeerId();
+    // The person may have navigated elsewhere (or joined already) while the id was claimed.
+    const current = this.screen;
+    if (parseRoomLink(location.hash)?.roomId !== roomId) return;
+    if (current.kind === 'room' && current.roomId === roomId) return;
     const session = new RoomSession({
       serverUrl: location.origin,
       roomId,
       token,
-      self: { peerId: tabPeerId(), name: consent.name, device: deviceInfo(), donatedCores: consent.donatedCores },
+      self: {
+        peerId,
+        name: consent.name,
+        device: deviceInfo(),
+        donatedCores: consent.donatedCores,
+      },
     });
     session.on('error', (error) => {
       if (!error.fatal) return console.warn('signaling server refused a message', error);

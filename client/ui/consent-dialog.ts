@@ -66,8 +66,15 @@ export class ConsentDialog extends LitElement {
         until you join, and you can leave at any time.
       </p>
       <label for="name">Name shown to the room</label>
-      <input id="name" .value=${this.name} maxlength="64" @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />
-      <label for="cores">Cores to donate: <output>${this.donatedCores}</output> of ${this.cores}</label>
+      <input
+        id="name"
+        .value=${this.name}
+        maxlength="64"
+        @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}
+      />
+      <label for="cores"
+        >Cores to donate: <output>${this.donatedCores}</output> of ${this.cores}</label
+      >
       <input
         id="cores"
         type="range"
@@ -84,7 +91,10 @@ export class ConsentDialog extends LitElement {
   }
 
   private accept(): void {
-    const detail: Consent = { name: this.name.trim() || 'Anonymous', donatedCores: this.donatedCores };
+    const detail: Consent = {
+      name: this.name.trim() || 'Anonymous',
+      donatedCores: this.donatedCores,
+    };
     this.dispatchEvent(new CustomEvent('consent', { detail, bubbles: true, composed: true }));
   }
 

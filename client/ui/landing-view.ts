@@ -7,7 +7,11 @@ import { parseRoomLink } from '../room-link.ts';
 import { sharedStyles } from './styles.ts';
 
 export class LandingView extends LitElement {
-  static override properties = { busy: { type: Boolean }, error: { type: String }, linkError: { state: true } };
+  static override properties = {
+    busy: { type: Boolean },
+    error: { type: String },
+    linkError: { state: true },
+  };
   static override styles = [
     sharedStyles,
     css`
@@ -46,14 +50,21 @@ export class LandingView extends LitElement {
     return html`<div class="grid">
       <section class="card">
         <h2>Start a room</h2>
-        <p class="muted">Others join by scanning its QR code or opening its link on the same network.</p>
+        <p class="muted">
+          Others join by scanning its QR code or opening its link on the same network.
+        </p>
         <button class="primary" ?disabled=${this.busy} @click=${this.create}>Create a room</button>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       </section>
       <section class="card">
         <h2>Join a room</h2>
         <form @submit=${this.join}>
-          <input name="link" aria-label="Room link" placeholder="Paste a room link" autocomplete="off" />
+          <input
+            name="link"
+            aria-label="Room link"
+            placeholder="Paste a room link"
+            autocomplete="off"
+          />
           <button type="submit">Join</button>
         </form>
         ${this.linkError ? html`<p class="error" role="alert">${this.linkError}</p>` : ''}
@@ -73,7 +84,9 @@ export class LandingView extends LitElement {
       return;
     }
     this.linkError = '';
-    this.dispatchEvent(new CustomEvent('join-link', { detail: input.value.trim(), bubbles: true, composed: true }));
+    this.dispatchEvent(
+      new CustomEvent('join-link', { detail: input.value.trim(), bubbles: true, composed: true }),
+    );
   }
 }
 

@@ -84,7 +84,9 @@ export class PeerList extends LitElement {
             <span class="name">${peer.name}</span>
             <span class="state">${STATE_LABEL[peer.connection]}</span>
             <span class="muted">${describeDevice(peer)}</span>
-            <span class="rtt muted">${peer.rttMs === undefined ? '' : `${peer.rttMs.toFixed(1)} ms`}</span>
+            <span class="rtt muted"
+              >${peer.rttMs === undefined ? '' : `${peer.rttMs.toFixed(1)} ms`}</span
+            >
           </li>`,
       )}
     </ul>`;

@@ -29,16 +29,22 @@ export class QrCode extends LitElement {
   }
 
   override render() {
-    return html`<canvas role="img" aria-label="QR code of the room link" title=${this.text}></canvas>`;
+    return html`<canvas
+      role="img"
+      aria-label="QR code of the room link"
+      title=${this.text}
+    ></canvas>`;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (!changed.has('text') && !changed.has('size')) return;
     const canvas = this.renderRoot.querySelector('canvas');
     if (!canvas || !this.text) return;
-    QRCode.toCanvas(canvas, this.text, { width: this.size, margin: 3, errorCorrectionLevel: 'M' }).catch(
-      (err: unknown) => console.error('QR code failed', err),
-    );
+    QRCode.toCanvas(canvas, this.text, {
+      width: this.size,
+      margin: 3,
+      errorCorrectionLevel: 'M',
+    }).catch((err: unknown) => console.error('QR code failed', err));
   }
 }
 

@@ -131,7 +131,12 @@ export class RoomView extends LitElement {
           <h2>Invite devices</h2>
           <span class="muted">Scan with a phone on the same Wi-Fi, or share the link.</span>
           <div class="link">
-            <input readonly aria-label="Room link" .value=${this.link} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+            <input
+              readonly
+              aria-label="Room link"
+              .value=${this.link}
+              @focus=${(e: Event) => (e.target as HTMLInputElement).select()}
+            />
             <button @click=${this.copy}>${this.copied ? 'Copied' : 'Copy'}</button>
             ${'share' in navigator ? html`<button @click=${this.share}>Share…</button>` : ''}
           </div>

@@ -4,7 +4,12 @@ import { css } from 'lit';
 export const sharedStyles = css`
   :host {
     color: var(--pd-fg);
-    font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+    font:
+      15px/1.45 system-ui,
+      -apple-system,
+      'Segoe UI',
+      Roboto,
+      sans-serif;
   }
   button {
     font: inherit;

@@ -55,7 +55,9 @@ describe('rooms and the WebRTC mesh', () => {
       const started = performance.now();
       await Promise.all([joinRoom(b, link), joinRoom(c, link)]);
       await Promise.all([a, b, c].map((page) => waitForConnectedPeers(page, 2, 5000)));
-      console.log(`# mesh of 3 connected ${(performance.now() - started).toFixed(0)} ms after the joins`);
+      console.log(
+        `# mesh of 3 connected ${(performance.now() - started).toFixed(0)} ms after the joins`,
+      );
       const ids = await Promise.all([a, b, c].map(selfPeerId));
       assert.equal(new Set(ids).size, 3);
       for (const [i, page] of [a, b, c].entries()) {
@@ -66,11 +68,18 @@ describe('rooms and the WebRTC mesh', () => {
 
     it('measures a round-trip time to every peer', async () => {
       await a.waitForFunction(() => {
-        const list = document.querySelector('pd-app')?.shadowRoot?.querySelector('pd-room-view')?.shadowRoot?.querySelector('pd-peer-list');
-        const rtts = [...(list?.shadowRoot?.querySelectorAll('li[data-state="connected"] .rtt') ?? [])];
+        const list = document
+          .querySelector('pd-app')
+          ?.shadowRoot?.querySelector('pd-room-view')
+          ?.shadowRoot?.querySelector('pd-peer-list');
+        const rtts = [
+          ...(list?.shadowRoot?.querySelectorAll('li[data-state="connected"] .rtt') ?? []),
+        ];
         return rtts.length === 2 && rtts.every((r) => /ms$/.test(r.textContent ?? ''));
       });
-      const rtts = await a.locator('pd-peer-list li[data-state="connected"] .rtt').allTextContents();
+      const rtts = await a
+        .locator('pd-peer-list li[data-state="connected"] .rtt')
+        .allTextContents();
       console.log(`# RTT seen from A: ${rtts.join(', ')}`);
     });
 
@@ -104,7 +113,9 @@ describe('rooms and the WebRTC mesh', () => {
     it('a server killed and restarted leaves channels working and lets a new member join', async () => {
       await server.kill();
       for (const page of [a, b]) {
-        await page.locator('pd-room-view [data-signaling="reconnecting"]').waitFor({ timeout: 10_000 });
+        await page
+          .locator('pd-room-view [data-signaling="reconnecting"]')
+          .waitFor({ timeout: 10_000 });
       }
       // With no server at all, the data channel between A and B still carries data.
       const results = await runLinkTest(a, 1);
@@ -119,11 +130,24 @@ describe('rooms and the WebRTC mesh', () => {
       await joinRoom(d, link);
       await Promise.all([a, b, d].map((page) => waitForConnectedPeers(page, 2, 10_000)));
     });
+    it('a duplicated tab joins as a new member and the original stays', async () => {
+      // window.open copies sessionStorage, as duplicating a tab does: same peer id, same consent.
+      const [copy] = await Promise.all([
+        a.context().waitForEvent('page'),
+        a.evaluate(() => void window.open(location.href)),
+      ]);
+      logPageErrors(copy, 'A-copy');
+      await Promise.all([a, copy].map((page) => waitForConnectedPeers(page, 3, 10_000)));
+      assert.notEqual(await selfPeerId(copy), await selfPeerId(a));
+      await copy.close();
+    });
   });
 
   it('a forged token is refused with a visible error', async () => {
     const page = await newPage('forger');
-    const room = (await (await fetch(`${server.url}api/rooms`, { method: 'POST' })).json()) as { link: string };
+    const room = (await (await fetch(`${server.url}api/rooms`, { method: 'POST' })).json()) as {
+      link: string;
+    };
     const forged = room.link.replace(/t=([^&]+)$/, (_, t: string) => `t=${t.slice(0, -4)}AAAA`);
     assert.notEqual(forged, room.link);
     await joinRoom(page, forged);

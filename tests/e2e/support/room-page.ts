@@ -28,10 +28,17 @@ export function peerRows(page: Page, state: 'connected' | 'connecting' | 'gone' 
 }
 
 /** Waits until the page lists exactly `count` other members as connected. */
-export async function waitForConnectedPeers(page: Page, count: number, timeoutMs: number): Promise<void> {
+export async function waitForConnectedPeers(
+  page: Page,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
   await page.waitForFunction(
     (expected) => {
-      const list = document.querySelector('pd-app')?.shadowRoot?.querySelector('pd-room-view')?.shadowRoot?.querySelector('pd-peer-list');
+      const list = document
+        .querySelector('pd-app')
+        ?.shadowRoot?.querySelector('pd-room-view')
+        ?.shadowRoot?.querySelector('pd-peer-list');
       return list?.shadowRoot?.querySelectorAll('li[data-state="connected"]').length === expected;
     },
     count,
@@ -41,7 +48,9 @@ export async function waitForConnectedPeers(page: Page, count: number, timeoutMs
 
 /** The peer ids a page lists as connected. */
 export async function connectedPeerIds(page: Page): Promise<string[]> {
-  return peerRows(page, 'connected').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-peer-id') ?? ''));
+  return peerRows(page, 'connected').evaluateAll((rows) =>
+    rows.map((r) => r.getAttribute('data-peer-id') ?? ''),
+  );
 }
 
 /** This page's own peer id. */
@@ -55,7 +64,9 @@ export async function runLinkTest(page: Page, expectedPeers: number) {
   const results = page.locator('pd-room-view ul[aria-label="Link test results"] li');
   await page.waitForFunction(
     (n) => {
-      const view = document.querySelector('pd-app')?.shadowRoot?.querySelector('pd-room-view')?.shadowRoot;
+      const view = document
+        .querySelector('pd-app')
+        ?.shadowRoot?.querySelector('pd-room-view')?.shadowRoot;
       return view?.querySelectorAll('ul[aria-label="Link test results"] li').length === n;
     },
     expectedPeers,
