@@ -40,10 +40,13 @@ export function staleBuildReason(root: string, distDir: string): string | undefi
   return undefined;
 }
 
-/** Runs `npx vite build` in `root` with the terminal attached; rejects if it fails. */
-export function runViteBuild(root: string): Promise<void> {
+/**
+ * Runs the project's build (`npm run build`: kernels, then the app) in `root` with the terminal
+ * attached; rejects if it fails.
+ */
+export function runBuild(root: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['vite', 'build'], {
+    const child = spawn('npm', ['run', 'build'], {
       cwd: root,
       stdio: 'inherit',
       shell: process.platform === 'win32',
@@ -51,7 +54,7 @@ export function runViteBuild(root: string): Promise<void> {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`vite build failed (${signal ?? `exit code ${code}`})`));
+      else reject(new Error(`build failed (${signal ?? `exit code ${code}`})`));
     });
   });
 }

@@ -114,7 +114,7 @@ Options:
       --data-dir <dir>   server secret and self-signed cert     [PD_DATA_DIR, default <root>/.data]
       --dist-dir <dir>   built app to serve                     [PD_DIST_DIR, default <root>/dist]
       --max-members <n>  members per room                       [PD_MAX_MEMBERS, default 64]
-      --build-if-needed  run \`vite build\` first when dist/ is missing or older than the sources
+      --build-if-needed  run \`npm run build\` first when dist/ is missing or older than the sources
   -h, --help             show this help
 `;
 

@@ -3,7 +3,7 @@
  * cleanly on SIGINT/SIGTERM.
  */
 import { formatBanner } from './banner.ts';
-import { runViteBuild, staleBuildReason } from './build-if-needed.ts';
+import { runBuild, staleBuildReason } from './build-if-needed.ts';
 import type { CliIo } from './cli-io.ts';
 import {
   DEFAULT_OPTIONS,
@@ -76,7 +76,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     if (reason) {
       io.out(`Building the app (${reason})...`);
       try {
-        await runViteBuild(PACKAGE_ROOT);
+        await runBuild(PACKAGE_ROOT);
       } catch (err) {
         io.error(`processdistro serve: ${(err as Error).message}`);
         return 1;

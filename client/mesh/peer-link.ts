@@ -16,6 +16,7 @@ import {
 } from '../protocol/messages.ts';
 import { Emitter } from './emitter.ts';
 import { FramedChannel } from './framed-channel.ts';
+import type { IncomingMessage } from './transport.ts';
 
 /** connecting → open (channel up, hello received) → closed (for good; make a new link). */
 export type LinkState = 'connecting' | 'open' | 'closed';
@@ -38,13 +39,6 @@ export interface PeerLinkOptions {
   /** Silence longer than this closes the link (the peer is gone). */
   silenceTimeoutMs?: number;
   connectTimeoutMs?: number;
-}
-
-/** A validated message with its optional binary body. */
-export interface IncomingMessage {
-  from: string;
-  message: PeerMessage;
-  body?: Uint8Array;
 }
 
 export interface PeerLinkEvents extends Record<string, unknown> {

@@ -3,10 +3,14 @@
  * peer, hear messages, know who is there. WebRTC (RoomSession) is one implementation; an
  * in-memory pair is another, for tests.
  */
-import type { OutgoingMessage } from '../protocol/messages.ts';
-import type { IncomingMessage } from './peer-link.ts';
+import type { OutgoingMessage, PeerMessage } from '../protocol/messages.ts';
 
-export type { IncomingMessage };
+/** A validated message with its optional binary body. */
+export interface IncomingMessage {
+  from: string;
+  message: PeerMessage;
+  body?: Uint8Array;
+}
 
 export interface SendOptions {
   /** Control frames overtake queued bulk fragments (heartbeats, small replies). */
