@@ -19,6 +19,16 @@ const messages = {
   'signaling-refused': 'the signaling server refused the request',
   'signaling-unreachable': 'the signaling server cannot be reached',
   'room-link-invalid': 'the room link has no room id or token',
+  'kernel-hash-invalid': 'a kernel hash must be 64 lower-case hex digits',
+  'kernel-hash-mismatch': 'kernel bytes do not match their SHA-256',
+  'kernel-bad-imports': 'kernel imports something outside the allowed list',
+  'kernel-bad-memory': 'kernel memory cannot be capped: it must import env.memory within the limit',
+  'kernel-unknown': 'no kernel of that name is registered',
+  'kernel-timeout': 'kernel chunk ran past its time limit',
+  'kernel-failed': 'kernel trapped or threw while computing',
+  'kernel-aborted': 'kernel run was aborted',
+  'kernel-unavailable': 'kernel worker could not start or crashed',
+  'pool-closed': 'the worker pool is closed',
 } as const;
 
 /** Every error code ProcessDistro raises. */
