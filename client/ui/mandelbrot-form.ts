@@ -36,7 +36,7 @@ export const PRESETS: Record<string, Preset> = {
   deep: {
     label: 'Deep zoom',
     cx: -0.7436438870371587,
-    cy: 0.13182590420531197,
+    cy: 0.13182590420531198,
     span: 6e-11,
     maxIter: 20000,
   },
