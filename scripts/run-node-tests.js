@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs Node's test runner on every *.test.ts below the given folders, with tsx for TypeScript.
 // Node 20's --test takes no globs, so the files are found here.
-// Usage: node scripts/run-node-tests.js <dir>... [-- extra node --test flags]
+// Usage: node scripts/run-node-tests.js <dir or file>... [-- extra node --test flags]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ const dirs = split >= 0 ? args.slice(0, split) : args;
 const extra = split >= 0 ? args.slice(split + 1) : [];
 
 function findTests(dir) {
+  if (!statSync(dir).isDirectory()) return [dir];
   return readdirSync(dir)
     .sort()
     .flatMap((name) => {

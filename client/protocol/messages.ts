@@ -4,6 +4,7 @@
  * Realm-neutral: used by browser tabs, workers and headless Node peers.
  */
 import * as v from 'valibot';
+import { jobSchemas } from '../scheduler/job-messages.ts';
 import { PdError } from './errors.ts';
 
 /** Version of the peer protocol; a `hello` with another major `v` is refused. */
@@ -83,6 +84,8 @@ const schemas = {
   probe,
   'probe-result': probeResult,
   error,
+  // The scheduler's messages (job-announce, chunk-assign, …) are defined beside the scheduler.
+  ...jobSchemas,
 } as const;
 
 type Schemas = typeof schemas;

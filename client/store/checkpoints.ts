@@ -1,8 +1,9 @@
 /**
- * Checkpoints of a controller's job: accepted chunk results are written to IndexedDB in
- * batches (one transaction per batch keeps a fast render from issuing hundreds of small
- * transactions), and a reloaded tab reads them back to resume where it stood.
+ * Checkpoints of a controller's jobs in IndexedDB: the controller core decides when (in
+ * batches); this writes each batch's results and the job's state in one transaction each,
+ * and reads a job back so that a reloaded tab resumes where it stood.
  */
+import type { ControllerJobConfig, JobStore } from '../jobs/controller-job.ts';
 import {
   getJob,
   getJobs,
@@ -11,69 +12,90 @@ import {
   putResults,
   type JobRecord,
   type ProcessDistroDB,
-  type ResultRecord,
 } from './db.ts';
 
-export interface CheckpointerOptions {
-  /** Write once this many results wait. */
-  maxBatch?: number;
-  /** Write at the latest this long after the first waiting result. */
-  maxDelayMs?: number;
+/** What a job record's `spec` holds: enough to rebuild the controller. */
+export interface JobSpec {
+  kernel: string;
+  params: unknown;
+  localCores: number;
+  epoch: number;
+  peers: string[];
 }
 
-/** Collects accepted results of one job and writes them in batches with the job's progress. */
-export class Checkpointer {
-  private pending: ResultRecord[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private writing: Promise<void> = Promise.resolve();
-  private doneChunks: number;
-
-  constructor(
-    private readonly db: ProcessDistroDB,
-    private readonly job: JobRecord,
-    private readonly options: CheckpointerOptions = {},
-  ) {
-    this.doneChunks = job.doneChunks;
-  }
-
-  /** Queues an accepted result; it is on disk after the next flush. */
-  add(result: ResultRecord): void {
-    this.pending.push(result);
-    if (this.pending.length >= (this.options.maxBatch ?? 32)) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.options.maxDelayMs ?? 500);
-  }
-
-  /** Writes everything queued so far (results first, then the job's progress). */
-  flush(state: JobRecord['state'] = 'running'): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    this.pending = [];
-    this.doneChunks += batch.length;
-    const doneChunks = this.doneChunks;
-    // Batches are written one after another, so progress never goes backwards on disk.
-    this.writing = this.writing.then(async () => {
-      if (batch.length > 0) await putResults(this.db, batch);
-      await putJob(this.db, { ...this.job, state, doneChunks, updatedAt: Date.now() });
-    });
-    return this.writing;
-  }
+/** Creates the job's record and returns the store its controller checkpoints into. */
+export async function createJobStore(
+  db: ProcessDistroDB,
+  jobId: string,
+  spec: Omit<JobSpec, 'epoch' | 'peers'>,
+  totalChunks: number,
+  restored?: JobRecord,
+): Promise<JobStore> {
+  const now = Date.now();
+  let record: JobRecord = restored ?? {
+    jobId,
+    kind: spec.kernel,
+    spec: { ...spec, epoch: 0, peers: [] } satisfies JobSpec,
+    state: 'running',
+    createdAt: now,
+    updatedAt: now,
+    totalChunks,
+    doneChunks: 0,
+  };
+  await putJob(db, record);
+  return {
+    async checkpoint(results, state) {
+      if (results.length > 0) {
+        await putResults(
+          db,
+          results.map((r) => ({
+            jobId,
+            chunkId: r.chunkId,
+            peerId: r.peerId,
+            bytes: r.bytes.slice().buffer,
+            acceptedAt: Date.now(),
+          })),
+        );
+      }
+      record = {
+        ...record,
+        spec: { ...(record.spec as JobSpec), epoch: state.epoch, peers: state.peers },
+        state:
+          state.status === 'running' ? 'running' : state.status === 'done' ? 'done' : 'cancelled',
+        doneChunks: state.done,
+        updatedAt: Date.now(),
+      };
+      await putJob(db, record);
+    },
+  };
 }
 
-/** A job as it stood at its last checkpoint. */
-export interface RestoredJob {
-  job: JobRecord;
-  results: ResultRecord[];
-}
-
-/** Reads a job and its accepted results back; undefined if there is no such job. */
+/** A job as it stood at its last checkpoint, ready to hand to RoomJobs.submit as `restore`. */
 export async function restoreJob(
   db: ProcessDistroDB,
   jobId: string,
-): Promise<RestoredJob | undefined> {
-  const job = await getJob(db, jobId);
-  if (!job) return undefined;
-  return { job, results: await getResults(db, jobId) };
+): Promise<
+  | { record: JobRecord; spec: JobSpec; restore: NonNullable<ControllerJobConfig['restore']> }
+  | undefined
+> {
+  const record = await getJob(db, jobId);
+  if (!record) return undefined;
+  const spec = record.spec as JobSpec;
+  const results = (await getResults(db, jobId)).map((r) => ({
+    chunkId: r.chunkId,
+    peerId: r.peerId,
+    bytes: new Uint8Array(r.bytes),
+  }));
+  return {
+    record,
+    spec,
+    restore: {
+      done: results.map((r) => r.chunkId),
+      epoch: spec.epoch,
+      expectPeers: spec.peers,
+      results,
+    },
+  };
 }
 
 /** Jobs that were running when their tab went away, newest first: the ones to offer to resume. */

@@ -12,7 +12,10 @@ import {
   savedName,
   claimTabPeerId,
 } from '../identity.ts';
+import { RoomJobs } from '../jobs/room-jobs.ts';
 import { RoomSession } from '../mesh/room-session.ts';
+import { KernelCache } from '../runtime/kernel-cache.ts';
+import { WorkerPool } from '../runtime/worker-pool.ts';
 import { parseRoomLink, shareableRoomLink } from '../room-link.ts';
 import './consent-dialog.ts';
 import type { Consent } from './consent-dialog.ts';
@@ -24,7 +27,14 @@ import './update-prompt.ts';
 type Screen =
   | { kind: 'landing' }
   | { kind: 'consent'; roomId: string; token: string; isHost: boolean }
-  | { kind: 'room'; roomId: string; token: string; session: RoomSession }
+  | {
+      kind: 'room';
+      roomId: string;
+      token: string;
+      session: RoomSession;
+      jobs: RoomJobs;
+      donatedCores: number;
+    }
   | { kind: 'refused'; roomId: string; error: ErrorMessage };
 
 const REFUSAL_TEXT: Partial<Record<string, string>> = {
@@ -35,6 +45,21 @@ const REFUSAL_TEXT: Partial<Record<string, string>> = {
   'bad-version': 'This app is older or newer than the server. Reload the page.',
   'id-taken': 'This room is open in another tab of this browser as the same member. Use that tab.',
 };
+
+/**
+ * A testing aid: `?pd-slowdown=N` in the page URL makes this tab's workers N times slower
+ * (they idle for N − 1 times each chunk's compute time), to show work stealing from a slow peer.
+ */
+function testSlowdown(): number {
+  const factor = Number(new URLSearchParams(location.search).get('pd-slowdown') ?? 1);
+  return Number.isFinite(factor) && factor >= 1 ? Math.min(factor, 100) : 1;
+}
+
+/** Ends this tab's part in a room: its jobs, its workers, its links. */
+function closeRoom(screen: Extract<Screen, { kind: 'room' }>): void {
+  screen.jobs.close();
+  screen.session.close();
+}
 
 const consentKey = (roomId: string) => `pd-consent:${roomId}`;
 const hostKey = (roomId: string) => `pd-host:${roomId}`;
@@ -122,6 +147,8 @@ export class ProcessDistroApp extends LitElement {
       case 'room':
         return html`<pd-room-view
           .session=${screen.session}
+          .jobs=${screen.jobs}
+          .donatedCores=${screen.donatedCores}
           .roomId=${screen.roomId}
           .link=${shareableRoomLink(screen.roomId, screen.token, this.serverInfo)}
           @leave=${this.leave}
@@ -141,13 +168,13 @@ export class ProcessDistroApp extends LitElement {
     const link = parseRoomLink(location.hash);
     const current = this.screen;
     if (!link) {
-      if (current.kind === 'room') current.session.close();
+      if (current.kind === 'room') closeRoom(current);
       this.screen = { kind: 'landing' };
       return;
     }
     if ((current.kind === 'room' || current.kind === 'refused') && current.roomId === link.roomId)
       return;
-    if (current.kind === 'room') current.session.close();
+    if (current.kind === 'room') closeRoom(current);
     const saved = sessionStorage.getItem(consentKey(link.roomId));
     if (saved) {
       void this.join(link.roomId, link.token, JSON.parse(saved) as Consent);
@@ -224,14 +251,33 @@ export class ProcessDistroApp extends LitElement {
       sessionStorage.removeItem(consentKey(roomId));
       this.screen = { kind: 'refused', roomId, error };
     });
-    this.screen = { kind: 'room', roomId, token, session };
+    const pool = new WorkerPool({
+      size: Math.max(1, consent.donatedCores),
+      slowdownFactor: testSlowdown(),
+    });
+    const jobs = new RoomJobs({
+      transport: session,
+      runner: pool,
+      kernels: new KernelCache(),
+      workers: consent.donatedCores,
+      coresOf: (id) => session.view().find((p) => p.peerId === id)?.donatedCores ?? 0,
+    });
+    session.on('signaling', (state) => state === 'closed' && pool.close());
+    this.screen = {
+      kind: 'room',
+      roomId,
+      token,
+      session,
+      jobs,
+      donatedCores: consent.donatedCores,
+    };
     session.start();
   }
 
   private leave(): void {
     const screen = this.screen;
     if (screen.kind === 'room') {
-      screen.session.close();
+      closeRoom(screen);
       sessionStorage.removeItem(consentKey(screen.roomId));
     }
     this.goHome();

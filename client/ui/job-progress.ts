@@ -27,6 +27,8 @@ export interface JobView {
   /** Pixels (or other output units) finished, and the total. */
   doneUnits: number;
   totalUnits: number;
+  /** Chunks assigned and not done, plus accepted ones not yet checkpointed. */
+  inFlight: number;
   /** Kernel iterations finished (for iterations/s). */
   doneIterations: number;
   peers: PeerJobStats[];
@@ -104,7 +106,13 @@ export class JobProgress extends LitElement {
       job.state === 'running' && fraction > 0 ? (job.elapsedMs / fraction) * (1 - fraction) : NaN;
     return html`
       <progress max=${job.totalChunks} .value=${job.doneChunks} aria-label="Chunks done"></progress>
-      <div class="figures" data-state=${job.state}>
+      <div
+        class="figures"
+        data-state=${job.state}
+        data-job-id=${job.jobId}
+        data-in-flight=${job.inFlight}
+        data-elapsed-ms=${Math.round(job.elapsedMs)}
+      >
         <span data-chunks-done=${job.doneChunks} data-chunks-total=${job.totalChunks}
           >${job.doneChunks} / ${job.totalChunks} chunks</span
         >

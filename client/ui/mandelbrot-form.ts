@@ -25,7 +25,8 @@ interface Preset {
 }
 
 export const PRESETS: Record<string, Preset> = {
-  full: { label: 'Full set', cx: -0.5, cy: 0, span: 2.5, maxIter: 1000 },
+  // 1.6875 / 1080 = 3 / 1920 exactly: the reference view of the benchmark.
+  full: { label: 'Full set', cx: -0.5, cy: 0, span: 1.6875, maxIter: 1000 },
   seahorse: {
     label: 'Seahorse valley',
     cx: -0.743643887037151,

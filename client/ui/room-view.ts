@@ -4,7 +4,10 @@
  */
 import { LitElement, css, html } from 'lit';
 import type { ProbeResult } from '../mesh/link-probe.ts';
+import type { RoomJobs } from '../jobs/room-jobs.ts';
+import type { PeerJobSnapshot } from '../scheduler/peer-types.ts';
 import type { RoomSession } from '../mesh/room-session.ts';
+import './mandelbrot-panel.ts';
 import type { SignalingState } from '../mesh/signaling-client.ts';
 import './peer-list.ts';
 import './qr-code.ts';
@@ -24,15 +27,22 @@ const PROBE_BYTES = 5 * 1024 * 1024;
 export class RoomView extends LitElement {
   static override properties = {
     session: { attribute: false },
+    jobs: { attribute: false },
+    donatedCores: { type: Number },
     link: { type: String },
     roomId: { type: String },
     copied: { state: true },
     probing: { state: true },
     probeResults: { state: true },
+    work: { state: true },
   };
   static override styles = [
     sharedStyles,
     css`
+      pd-mandelbrot-panel {
+        display: block;
+        margin-top: 1rem;
+      }
       .layout {
         display: grid;
         gap: 1rem;
@@ -81,20 +91,27 @@ export class RoomView extends LitElement {
   ];
 
   declare session: RoomSession | undefined;
+  declare jobs: RoomJobs | undefined;
+  declare donatedCores: number;
   declare link: string;
   declare roomId: string;
   declare copied: boolean;
   declare probing: boolean;
   declare probeResults: ProbeResult[];
+  /** This member's share of the room's jobs (its own and others'). */
+  declare work: PeerJobSnapshot[];
+  private offWork: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor() {
     super();
     this.link = '';
+    this.donatedCores = 1;
     this.roomId = '';
     this.copied = false;
     this.probing = false;
     this.probeResults = [];
+    this.work = [];
   }
 
   override connectedCallback(): void {
@@ -110,6 +127,12 @@ export class RoomView extends LitElement {
 
   protected override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('session')) this.subscribe();
+    if (changed.has('jobs')) {
+      this.offWork?.();
+      this.offWork = this.jobs?.on('work', (work) => {
+        this.work = work;
+      });
+    }
   }
 
   override render() {
@@ -123,6 +146,7 @@ export class RoomView extends LitElement {
         <div>
           <h2>Room <code>${this.roomId}</code></h2>
           <span class="muted" data-signaling=${state}>Server: ${SIGNALING_LABEL[state]}</span>
+          ${this.renderWork()}
         </div>
         <button @click=${this.leave}>Leave room</button>
       </header>
@@ -161,7 +185,21 @@ export class RoomView extends LitElement {
           </div>
         </section>
       </div>
+      <pd-mandelbrot-panel
+        .jobs=${this.jobs}
+        .localCores=${this.donatedCores}
+        .names=${(id: string) => peers.find((p) => p.peerId === id)?.name ?? id.slice(0, 6)}
+      ></pd-mandelbrot-panel>
     `;
+  }
+
+  private renderWork() {
+    const computed = this.jobs?.chunksComputed ?? 0;
+    const inHand = this.work.reduce((sum, w) => sum + w.running + w.queued, 0);
+    if (computed === 0 && inHand === 0) return '';
+    return html`<div class="muted" data-computed=${computed} data-in-hand=${inHand}>
+      This device computed ${computed} chunks${inHand ? `; ${inHand} in hand` : ''}
+    </div>`;
   }
 
   private subscribe(): void {

@@ -16,9 +16,17 @@ export async function createRoom(page: Page, appUrl: string): Promise<string> {
   return link;
 }
 
-/** Opens a room link and consents to join. */
-export async function joinRoom(page: Page, link: string): Promise<void> {
+/** Opens a room link and consents to join, donating `cores` (default: what the page proposes). */
+export async function joinRoom(page: Page, link: string, cores?: number): Promise<void> {
   await page.goto(link);
+  if (cores !== undefined) {
+    await page
+      .locator('pd-consent-dialog input#cores')
+      .evaluate((input: HTMLInputElement, value) => {
+        input.value = String(value);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }, cores);
+  }
   await page.getByRole('button', { name: 'Join and contribute' }).click();
 }
 

@@ -1,0 +1,314 @@
+/**
+ * Jobs in one room, for one member: the PeerCore that computes whatever jobs reach this
+ * member, the ControllerJobs it submitted, and the routing between them and the transport —
+ * including the loopback over which a controller talks to its own tab's peer. It is the
+ * real counterpart of the simulation's SimNode (client/scheduler/sim-node.ts).
+ */
+import { kernelByName } from '../../kernels/registry.ts';
+import { Emitter } from '../mesh/emitter.ts';
+import type { IncomingMessage, Transport } from '../mesh/transport.ts';
+import { parsePeerMessage, withVersion } from '../protocol/messages.ts';
+import { PdError } from '../protocol/errors.ts';
+import { sha256Hex } from '../protocol/sha256.ts';
+import {
+  isJobMessage,
+  type JobMessage,
+  type OutgoingJobMessage,
+} from '../scheduler/job-messages.ts';
+import { PeerCore } from '../scheduler/peer-core.ts';
+import type { PeerEffect, PeerEvent, PeerJobSnapshot } from '../scheduler/peer-types.ts';
+import { ControllerJob, type ControllerJobConfig } from './controller-job.ts';
+
+/** Runs one chunk on a worker (WorkerPool in a tab, worker_threads in Node). */
+export interface ChunkRunner {
+  run(
+    job: { kernel: string; sha256: string; bytes: Uint8Array; params: unknown; chunk: unknown },
+    options: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<{ result: Uint8Array; ms: number }>;
+  size: number;
+}
+
+/** Content-addressed kernel storage (IndexedDB in a tab). */
+export interface KernelStore {
+  get(
+    sha256: string,
+    fetchBytes: (sha256: string) => Promise<Uint8Array>,
+    name?: string,
+  ): Promise<Uint8Array>;
+  put(bytes: Uint8Array, name?: string): Promise<string>;
+}
+
+export interface RoomJobsOptions {
+  transport: Transport;
+  runner: ChunkRunner;
+  kernels: KernelStore;
+  /** Chunks this member runs at once (its donated cores; 0 computes nothing). */
+  workers: number;
+  /** Cores a member donates, as it said in its hello (0: it gets no chunks). */
+  coresOf: (peerId: string) => number;
+  chunkTimeoutMs?: number;
+  kernelFetchTimeoutMs?: number;
+}
+
+export interface RoomJobsEvents extends Record<string, unknown> {
+  /** This member's work on others' jobs changed (for a status line). */
+  work: PeerJobSnapshot[];
+  /** A job submitted here started (also after a resume). */
+  'job-started': ControllerJob;
+}
+
+const TICK_MS = 250;
+
+interface JobInfo {
+  kernel: string;
+  sha256: string;
+  params: unknown;
+  bytes?: Uint8Array;
+  abort: AbortController;
+}
+
+export class RoomJobs extends Emitter<RoomJobsEvents> {
+  readonly selfId: string;
+  readonly peer: PeerCore;
+  readonly controllers = new Map<string, ControllerJob>();
+  /** Chunks this member computed, for any job, since it joined. */
+  chunksComputed = 0;
+  private readonly jobs = new Map<string, JobInfo>();
+  private readonly kernelBytes = new Map<string, Uint8Array>();
+  private readonly kernelWaiters = new Map<string, Array<(bytes: Uint8Array) => void>>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly options: RoomJobsOptions) {
+    super();
+    const { transport } = options;
+    this.selfId = transport.selfId;
+    this.peer = new PeerCore({ selfId: this.selfId, workers: options.workers });
+    this.unsubscribe.push(
+      transport.onMessage((event) => this.incoming(event)),
+      transport.onPeerChange(({ peerId, open }) => {
+        this.toPeer(open ? { type: 'peer-joined', peerId } : { type: 'peer-left', peerId });
+        for (const job of this.controllers.values()) {
+          job.handle(
+            open
+              ? { type: 'peer-joined', peerId, cores: options.coresOf(peerId) }
+              : { type: 'peer-left', peerId },
+          );
+        }
+      }),
+    );
+    for (const peerId of transport.peers()) this.toPeer({ type: 'peer-joined', peerId });
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /** Submits a job from this tab: it becomes the job's controller. */
+  async submit(
+    kernel: { name: string; bytes: Uint8Array },
+    params: unknown,
+    options: {
+      jobId?: string;
+      localCores: number;
+      store?: ControllerJobConfig['store'];
+      restore?: ControllerJobConfig['restore'];
+    },
+  ): Promise<ControllerJob> {
+    const sha256 = await this.options.kernels
+      .put(kernel.bytes, kernel.name)
+      .catch(() => sha256Hex(kernel.bytes));
+    this.kernelBytes.set(sha256, kernel.bytes);
+    const job = new ControllerJob({
+      jobId:
+        options.jobId ?? `j${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+      selfId: this.selfId,
+      meta: kernelByName(kernel.name),
+      params,
+      kernel: { name: kernel.name, sha256 },
+      localCores: options.localCores,
+      send: (to, message) => this.route(to, message),
+      ...(options.store ? { store: options.store } : {}),
+      ...(options.restore ? { restore: options.restore } : {}),
+    });
+    this.controllers.set(job.jobId, job);
+    job.on('ended', () => this.controllers.delete(job.jobId));
+    // Listeners subscribe before start(), which merges (and reports) checkpointed results.
+    this.emit('job-started', job);
+    job.start();
+    for (const peerId of this.options.transport.peers()) {
+      job.handle({ type: 'peer-joined', peerId, cores: this.options.coresOf(peerId) });
+    }
+    return job;
+  }
+
+  /** Changes the workers this member computes with. */
+  setWorkers(workers: number): void {
+    this.options.runner.size = Math.max(1, workers);
+    this.toPeer({ type: 'set-workers', workers });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const off of this.unsubscribe) off();
+    for (const info of this.jobs.values()) info.abort.abort();
+    for (const job of this.controllers.values()) job.cancel();
+  }
+
+  private tick(): void {
+    for (const job of this.controllers.values()) job.handle({ type: 'tick' });
+    this.toPeer({ type: 'tick' });
+    this.emit('work', this.peer.snapshot());
+  }
+
+  private incoming({ from, message, body }: IncomingMessage): void {
+    if (!isJobMessage(message)) {
+      // Heartbeats and other mesh frames: the sender is alive.
+      for (const job of this.controllers.values()) job.handle({ type: 'peer-heard', peerId: from });
+      return this.toPeer({ type: 'peer-heard', peerId: from });
+    }
+    this.jobMessage(from, message, body);
+  }
+
+  private jobMessage(from: string, message: JobMessage, body?: Uint8Array): void {
+    if (message.type === 'kernel-request') return this.sendKernel(from, message.sha256);
+    if (message.type === 'kernel-bytes') return void this.receiveKernel(message.sha256, body);
+    const job = 'jobId' in message ? this.controllers.get(message.jobId) : undefined;
+    job?.received(from, message, body);
+    this.toPeer({ type: 'received', from, message });
+  }
+
+  private toPeer(event: PeerEvent): void {
+    for (const effect of this.peer.handle(event, performance.now())) this.peerEffect(effect);
+  }
+
+  private peerEffect(effect: PeerEffect): void {
+    switch (effect.type) {
+      case 'send':
+        return this.route(effect.to, effect.message, effect.body);
+      case 'load-kernel': {
+        const info: JobInfo = {
+          kernel: effect.kernel,
+          sha256: effect.sha256,
+          params: effect.params,
+          abort: new AbortController(),
+        };
+        this.jobs.set(effect.jobId, info);
+        void this.loadKernel(effect.jobId, info, effect.controllerId);
+        return;
+      }
+      case 'run':
+        return void this.runChunk(effect.jobId, effect.chunkId, effect.descriptor);
+      case 'abort': {
+        const info = this.jobs.get(effect.jobId);
+        if (info) {
+          info.abort.abort();
+          info.abort = new AbortController();
+        }
+        return;
+      }
+      case 'job-dropped':
+        this.jobs.get(effect.jobId)?.abort.abort();
+        this.jobs.delete(effect.jobId);
+        return;
+    }
+  }
+
+  private async loadKernel(jobId: string, info: JobInfo, controllerId: string): Promise<void> {
+    try {
+      const meta = kernelByName(info.kernel);
+      info.params = meta.parseParams(info.params);
+      info.bytes =
+        this.kernelBytes.get(info.sha256) ??
+        (await this.options.kernels.get(
+          info.sha256,
+          (sha) => this.fetchKernel(controllerId, sha),
+          info.kernel,
+        ));
+      this.kernelBytes.set(info.sha256, info.bytes);
+      this.toPeer({ type: 'kernel-ready', jobId });
+    } catch (err) {
+      this.toPeer({
+        type: 'kernel-failed',
+        jobId,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  private async runChunk(jobId: string, chunkId: number, descriptor: unknown): Promise<void> {
+    const info = this.jobs.get(jobId);
+    if (!info?.bytes)
+      return this.toPeer({ type: 'chunk-error', jobId, chunkId, reason: 'kernel not loaded' });
+    try {
+      const { result, ms } = await this.options.runner.run(
+        {
+          kernel: info.kernel,
+          sha256: info.sha256,
+          bytes: info.bytes,
+          params: info.params,
+          chunk: descriptor,
+        },
+        { signal: info.abort.signal, timeoutMs: this.options.chunkTimeoutMs ?? 60_000 },
+      );
+      this.chunksComputed++;
+      this.toPeer({ type: 'chunk-done', jobId, chunkId, computeMs: ms, result });
+    } catch (err) {
+      if (info.abort.signal.aborted) return; // the core asked for this; it expects no answer
+      this.toPeer({
+        type: 'chunk-error',
+        jobId,
+        chunkId,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** Asks a peer (the job's controller) for a kernel's bytes; the cache checks the hash. */
+  private fetchKernel(from: string, sha256: string): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new PdError('kernel-unavailable', `no answer from ${from} for ${sha256.slice(0, 12)}`),
+          ),
+        this.options.kernelFetchTimeoutMs ?? 30_000,
+      );
+      const waiters = this.kernelWaiters.get(sha256) ?? [];
+      waiters.push((bytes) => {
+        clearTimeout(timer);
+        resolve(bytes);
+      });
+      this.kernelWaiters.set(sha256, waiters);
+      this.route(from, { type: 'kernel-request', sha256 });
+    });
+  }
+
+  private receiveKernel(sha256: string, body?: Uint8Array): void {
+    const waiters = this.kernelWaiters.get(sha256);
+    if (!waiters || !body) return;
+    this.kernelWaiters.delete(sha256);
+    for (const resolve of waiters) resolve(body);
+  }
+
+  private sendKernel(to: string, sha256: string): void {
+    const bytes = this.kernelBytes.get(sha256);
+    if (bytes) this.route(to, { type: 'kernel-bytes', sha256, bytes: bytes.byteLength }, bytes);
+  }
+
+  /**
+   * Sends over the transport, or — to this member itself — through a loopback that keeps
+   * order and validates like a channel, so a controller and its own peer speak the wire format.
+   */
+  private route(to: string, message: OutgoingJobMessage, body?: Uint8Array): void {
+    if (to !== this.selfId) {
+      const priority = body ? 'bulk' : 'control';
+      this.options.transport.send(to, message, body, { priority }).catch(() => {}); // peer-left follows
+      return;
+    }
+    const header: unknown = JSON.parse(JSON.stringify(withVersion(message)));
+    // A macrotask, not a microtask: a controller and its own peer must not be able to
+    // starve the page (rendering, input, the data channels) by talking to each other.
+    setTimeout(() => {
+      const parsed = parsePeerMessage(header);
+      if (isJobMessage(parsed)) this.jobMessage(this.selfId, parsed, body);
+    }, 0);
+  }
+}

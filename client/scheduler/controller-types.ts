@@ -1,0 +1,147 @@
+/**
+ * The controller core's contract: its configuration, the events a shell feeds it, the effects
+ * it returns, and the statistics it exposes. See controller-core.ts for the rules.
+ */
+import type { JobMessage, OutgoingJobMessage } from './job-messages.ts';
+
+/** Tunables of the controller; every one has a default (`defaultControllerOptions`). */
+export interface ControllerOptions {
+  /** A peer not heard for longer than this is gone (its chunks are queued again). */
+  silenceMs: number;
+  /** Before any result, a chunk of mean cost is assumed to take this long on one core. */
+  assumedChunkMs: number;
+  /** A batch should keep a peer busy for about this long at its measured throughput. */
+  batchTargetMs: number;
+  /** Chunks in one batch at most. */
+  maxBatch: number;
+  /** Weight of a new throughput sample (exponential moving average). */
+  throughputSmoothing: number;
+  /** A checkpoint is due once this many results are accepted since the last one… */
+  checkpointEvery: number;
+  /** …or once the oldest unsaved result is this old (checked on `tick`). */
+  checkpointIntervalMs: number;
+  /** After a restore, chunks nobody reports holding are queued after at most this long. */
+  restoreGraceMs: number;
+  /** A stolen chunk its thief has not confirmed this long after the steal is requeued. */
+  transitTimeoutMs: number;
+  /** A chunk that fails (or yields invalid results) this often fails the job. */
+  maxChunkFailures: number;
+}
+
+export const defaultControllerOptions: ControllerOptions = {
+  silenceMs: 3000,
+  assumedChunkMs: 1000,
+  batchTargetMs: 2000,
+  maxBatch: 256,
+  throughputSmoothing: 0.3,
+  checkpointEvery: 32,
+  checkpointIntervalMs: 2000,
+  restoreGraceMs: 5000,
+  transitTimeoutMs: 10_000,
+  maxChunkFailures: 3,
+};
+
+/** A controller rebuilt from a checkpoint after a restart. */
+export interface ControllerRestore {
+  /** Chunks whose results were checkpointed. */
+  done: Iterable<number>;
+  /** The epoch of the controller that wrote the checkpoint; the new one announces epoch + 1. */
+  epoch: number;
+  /**
+   * The peers of the last checkpoint: once all of them (and every peer present) reported,
+   * limbo ends before `restoreGraceMs`. Unknown (no checkpoint yet): wait for the grace.
+   */
+  expectPeers?: readonly string[];
+}
+
+export interface ControllerConfig {
+  jobId: string;
+  /** This peer's id: the controller's identity and, when it computes, its own peer's. */
+  selfId: string;
+  kernel: { name: string; sha256: string };
+  /** The job's parameters as sent in `job-announce` (plain JSON). */
+  params: unknown;
+  /** The kernel's split: chunk id = index; descriptor is plain JSON; cost as `meta.cost`. */
+  chunks: readonly { descriptor: unknown; cost: number }[];
+  /** Workers this tab donates to its own job; 0 turns local computing off. */
+  localCores: number;
+  restore?: ControllerRestore;
+  options?: Partial<ControllerOptions>;
+}
+
+/** What a shell feeds the controller core. `now` (ms, monotonic) comes with every call. */
+export type ControllerEvent =
+  /** Announce the job (and join this tab's own peer when it computes). Call once, first. */
+  | { type: 'start' }
+  /** A channel to a peer opened; `cores` is what it donates (0: it never gets chunks). */
+  | { type: 'peer-joined'; peerId: string; cores: number }
+  /** The channel to a peer closed. */
+  | { type: 'peer-left'; peerId: string }
+  /** Any frame from a peer (a heartbeat, say): it is alive. */
+  | { type: 'peer-heard'; peerId: string }
+  /**
+   * A validated scheduler message. For `chunk-result`, `valid` is the kernel's verdict on the
+   * body (`meta.validateResult`); a missing verdict counts as invalid.
+   */
+  | { type: 'received'; from: string; message: JobMessage; valid?: boolean }
+  /** Time passed: silence, checkpoint and restore timeouts are checked. Every ~250 ms. */
+  | { type: 'tick' }
+  /** The user cancelled the job. */
+  | { type: 'cancel' };
+
+/** Why a peer stopped counting as part of the job. */
+export type GoneReason = 'left' | 'silent';
+
+/** What the controller core asks its shell to do, in order. */
+export type ControllerEffect =
+  /** Send a message (to `selfId`: deliver it to this tab's own peer core, asynchronously). */
+  | { type: 'send'; to: string; message: OutgoingJobMessage }
+  /** The first valid result of a chunk: merge the body that came with it, paint, keep it. */
+  | { type: 'accept'; chunkId: number; peerId: string }
+  /**
+   * Persist the results of these accepted chunks, with the epoch and the job's other peers
+   * (for a restore). Also emitted with no chunks when only the set of peers changed.
+   */
+  | { type: 'checkpoint'; epoch: number; chunkIds: number[]; peers: string[] }
+  /** A peer is gone; `requeued` of its chunks went back to the queue. */
+  | { type: 'peer-gone'; peerId: string; reason: GoneReason; requeued: number }
+  /** Every chunk is accepted (a final `checkpoint` precedes this). */
+  | { type: 'done' }
+  | { type: 'cancelled' }
+  /** A chunk failed `maxChunkFailures` times; the job is cancelled on every peer. */
+  | { type: 'failed'; chunkId: number; reason: string };
+
+/** Per-peer statistics for the UI and the report. */
+export interface PeerStats {
+  peerId: string;
+  /** Accepted results from this peer. */
+  chunksComputed: number;
+  /** Sum of `computeMs` over its accepted results. */
+  computeMs: number;
+  /** Steals in which this peer was the victim / the thief (one per `owner-changed`). */
+  stealsGiven: number;
+  stealsTaken: number;
+  /** Chunks queued again because this peer left or went silent. */
+  reassignedAway: number;
+  /** Results that arrived after the chunk was already accepted. */
+  duplicates: number;
+  /** `chunk-failed` reports and invalid results. */
+  failures: number;
+  /** Measured throughput in cost units per ms (all its cores). */
+  throughput: number;
+  alive: boolean;
+}
+
+/** A summary of the job for the UI. */
+export interface ControllerSnapshot {
+  jobId: string;
+  epoch: number;
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  total: number;
+  done: number;
+  queued: number;
+  owned: number;
+  limbo: number;
+  duplicates: number;
+  peers: PeerStats[];
+}

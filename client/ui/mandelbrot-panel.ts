@@ -1,0 +1,309 @@
+/**
+ * <pd-mandelbrot-panel .jobs=${roomJobs}>: render the Mandelbrot set with the room. This tab
+ * becomes the job's controller; the canvas fills tile by tile, the progress panel shows who
+ * did what, a reload offers to resume, and the result downloads as PNG or raw counts.
+ */
+import { LitElement, css, html } from 'lit';
+import mandelbrotWasmUrl from '../../kernels/mandelbrot/build/mandelbrot.wasm?url';
+import {
+  countsToRgba,
+  encodeU32LE,
+  type MandelbrotOutput,
+  type MandelbrotParams,
+  type MandelbrotTile,
+} from '../../kernels/mandelbrot/meta.ts';
+import type { ControllerJob } from '../jobs/controller-job.ts';
+import type { RoomJobs } from '../jobs/room-jobs.ts';
+import { createJobStore, restoreJob, resumableJobs } from '../store/checkpoints.ts';
+import { openProcessDistroDB, type JobRecord } from '../store/db.ts';
+import type { JobView } from './job-progress.ts';
+import './job-progress.ts';
+import './mandelbrot-form.ts';
+import type { MandelbrotRequest } from './mandelbrot-form.ts';
+import { sharedStyles } from './styles.ts';
+import './tile-canvas.ts';
+import type { PixelRect, TileCanvas } from './tile-canvas.ts';
+
+export class MandelbrotPanel extends LitElement {
+  static override properties = {
+    jobs: { attribute: false },
+    localCores: { type: Number },
+    names: { attribute: false },
+    job: { state: true },
+    tint: { state: true },
+    computeHere: { state: true },
+    resumable: { state: true },
+    error: { state: true },
+  };
+  static override styles = [
+    sharedStyles,
+    css`
+      .bar {
+        display: flex;
+        gap: 0.8rem 1.2rem;
+        align-items: center;
+        flex-wrap: wrap;
+        margin: 0.8rem 0;
+      }
+      pd-tile-canvas {
+        margin: 0.6rem 0;
+      }
+    `,
+  ];
+
+  declare jobs: RoomJobs | undefined;
+  declare localCores: number;
+  declare names: (peerId: string) => string;
+  declare job: ControllerJob | undefined;
+  declare tint: boolean;
+  declare computeHere: boolean;
+  declare resumable: JobRecord | undefined;
+  declare error: string;
+  private offJob: Array<() => void> = [];
+  /** Iterations computed in the current job: the sum of its merged counts. */
+  private iterations = 0;
+
+  constructor() {
+    super();
+    this.localCores = 1;
+    this.names = (id) => id;
+    this.tint = false;
+    this.computeHere = true;
+    this.error = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.findResumable();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.offJob.forEach((off) => off());
+    this.offJob = [];
+  }
+
+  private get canvas(): TileCanvas {
+    return this.renderRoot.querySelector('pd-tile-canvas')!;
+  }
+
+  override render() {
+    const job = this.job;
+    const running = job?.snapshot().status === 'running';
+    return html`<section class="card">
+      <h2>Mandelbrot</h2>
+      <pd-mandelbrot-form
+        .busy=${running || !this.jobs}
+        @render=${(e: CustomEvent<MandelbrotRequest>) => this.start(e.detail)}
+      ></pd-mandelbrot-form>
+      <div class="bar">
+        <label
+          ><input
+            type="checkbox"
+            .checked=${this.computeHere}
+            @change=${(e: Event) => (this.computeHere = (e.target as HTMLInputElement).checked)}
+          />
+          This tab computes too</label
+        >
+        <label
+          ><input
+            type="checkbox"
+            .checked=${this.tint}
+            @change=${(e: Event) => (this.tint = (e.target as HTMLInputElement).checked)}
+          />
+          Tint tiles by peer</label
+        >
+        ${
+          this.resumable && !running
+            ? html`<button class="primary" @click=${this.resume}>
+                Resume unfinished render (${this.resumable.doneChunks} /
+                ${this.resumable.totalChunks} chunks)
+              </button>`
+            : ''
+        }
+        ${
+          job && !running
+            ? html`<button @click=${this.downloadPng}>Download PNG</button
+                ><button @click=${this.downloadCounts}>Download counts (.u32)</button>`
+            : ''
+        }
+      </div>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      <pd-tile-canvas
+        ?hidden=${!job}
+        .tint=${this.tint}
+        @zoom=${(e: CustomEvent<PixelRect>) => this.zoom(e.detail)}
+      ></pd-tile-canvas>
+      ${job ? html`<pd-job-progress .job=${this.view(job)} @cancel=${() => job.cancel()}></pd-job-progress>` : ''}
+      ${job ? html`<p class="muted">Drag across the image to zoom into a region.</p>` : ''}
+    </section>`;
+  }
+
+  private async findResumable(): Promise<void> {
+    try {
+      this.resumable = (await resumableJobs(await openProcessDistroDB())).find(
+        (j) => j.kind === 'mandelbrot',
+      );
+    } catch {
+      this.resumable = undefined; // no IndexedDB (private mode): nothing to resume
+    }
+  }
+
+  private async start(request: MandelbrotRequest): Promise<void> {
+    await this.run(request);
+  }
+
+  private async resume(): Promise<void> {
+    const record = this.resumable;
+    if (!record) return;
+    const restored = await restoreJob(await openProcessDistroDB(), record.jobId);
+    this.resumable = undefined;
+    if (restored) await this.run(restored.spec.params as MandelbrotRequest, record.jobId, restored);
+  }
+
+  private async run(
+    request: MandelbrotRequest,
+    jobId?: string,
+    restored?: Awaited<ReturnType<typeof restoreJob>>,
+  ): Promise<void> {
+    const jobs = this.jobs;
+    if (!jobs) return;
+    this.error = '';
+    try {
+      const bytes = new Uint8Array(await (await fetch(mandelbrotWasmUrl)).arrayBuffer());
+      const localCores = this.computeHere ? Math.max(1, this.localCores) : 0;
+      await this.canvas.reset(request.width, request.height);
+      const id = jobId ?? `m${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+      const db = await openProcessDistroDB().catch(() => undefined);
+      const store = db
+        ? await createJobStore(
+            db,
+            id,
+            { kernel: 'mandelbrot', params: request, localCores },
+            0,
+            restored?.record,
+          )
+        : undefined;
+      this.offJob.forEach((off) => off());
+      const started = jobs.on('job-started', (job) => this.watch(job));
+      try {
+        await jobs.submit({ name: 'mandelbrot', bytes }, request, {
+          jobId: id,
+          localCores,
+          ...(store ? { store } : {}),
+          ...(restored ? { restore: restored.restore } : {}),
+        });
+      } finally {
+        started();
+      }
+    } catch (err) {
+      this.error = `Could not start the render: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** Subscribes to a job before it starts, so restored tiles are painted too. */
+  private watch(job: ControllerJob): void {
+    this.job = job;
+    this.iterations = 0;
+    const params = job.params as MandelbrotParams;
+    const output = job.output as MandelbrotOutput;
+    // Elapsed time and ETA move even while no result arrives.
+    const clock = setInterval(() => this.requestUpdate(), 1000);
+    this.offJob = [
+      job.on('accepted', ({ chunk, peerId }) =>
+        this.paint(output, params, chunk as MandelbrotTile, peerId),
+      ),
+      job.on('progress', () => this.requestUpdate()),
+      job.on('ended', () => {
+        clearInterval(clock);
+        this.requestUpdate();
+      }),
+      () => clearInterval(clock),
+    ];
+  }
+
+  private paint(
+    output: MandelbrotOutput,
+    params: MandelbrotParams,
+    tile: MandelbrotTile,
+    peerId: string,
+  ): void {
+    const counts = new Uint32Array(tile.w * tile.h);
+    for (let row = 0; row < tile.h; row++) {
+      const start = (tile.y + row) * output.width + tile.x;
+      counts.set(output.counts.subarray(start, start + tile.w), row * tile.w);
+    }
+    for (let i = 0; i < counts.length; i++) this.iterations += counts[i]!;
+    this.canvas.paintTile(
+      tile,
+      countsToRgba(counts, params.maxIter) as Uint8ClampedArray<ArrayBuffer>,
+      peerId,
+    );
+  }
+
+  private view(job: ControllerJob): JobView {
+    const snapshot = job.snapshot();
+    const params = job.params as MandelbrotParams;
+    const pixelsPerCost = 1 / params.maxIter;
+    const elapsedMs = (job.endedAt ?? performance.now()) - job.startedAt;
+    return {
+      jobId: job.jobId,
+      state: snapshot.status,
+      totalChunks: snapshot.total,
+      doneChunks: snapshot.done,
+      elapsedMs,
+      doneUnits: job.doneCost * pixelsPerCost,
+      totalUnits: params.width * params.height,
+      doneIterations: this.iterations,
+      inFlight: job.inFlight(),
+      peers: snapshot.peers.map((p) => ({
+        peerId: p.peerId,
+        name: this.names(p.peerId),
+        chunks: p.chunksComputed,
+        computeMs: p.computeMs,
+        stealsGiven: p.stealsGiven,
+        stealsTaken: p.stealsTaken,
+        reassigned: p.reassignedAway,
+      })),
+      ...(job.failure ? { message: job.failure } : {}),
+    };
+  }
+
+  private zoom(rect: PixelRect): void {
+    const job = this.job;
+    if (!job) return;
+    const p = job.params as MandelbrotParams;
+    const cx = p.cx + (rect.x + rect.w / 2 - p.width / 2) * p.scale;
+    const cy = p.cy - (rect.y + rect.h / 2 - p.height / 2) * p.scale;
+    void this.run({ ...p, cx, cy, scale: (p.scale * rect.w) / p.width });
+  }
+
+  private downloadPng(): void {
+    this.canvas.image.toBlob((blob) => blob && this.save(blob, 'mandelbrot.png'), 'image/png');
+  }
+
+  private downloadCounts(): void {
+    const output = this.job?.output as MandelbrotOutput | undefined;
+    if (output)
+      this.save(
+        new Blob([encodeU32LE(output.counts) as Uint8Array<ArrayBuffer>]),
+        'mandelbrot.u32',
+      );
+  }
+
+  private save(blob: Blob, name: string): void {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+}
+
+customElements.define('pd-mandelbrot-panel', MandelbrotPanel);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pd-mandelbrot-panel': MandelbrotPanel;
+  }
+}

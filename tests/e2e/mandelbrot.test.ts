@@ -1,0 +1,139 @@
+/**
+ * The distributed Mandelbrot end to end: real server, real Chromium tabs in one room, real
+ * WebRTC in the test network namespace, the real WASM kernel in Web Workers.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, logPageErrors } from './support/browser.ts';
+import {
+  chunksComputed,
+  downloadCounts,
+  jobFigures,
+  peerRow,
+  referenceCount,
+  startRender,
+  waitForChunks,
+  waitForDone,
+  withSlowdown,
+} from './support/render-page.ts';
+import { createRoom, joinRoom, selfPeerId, waitForConnectedPeers } from './support/room-page.ts';
+import { ServerProcess } from './support/server-process.ts';
+
+/** The full-set preset at 1920×1080 with 1000 iterations (scale 1.6875 / 1080 = 3 / 1920). */
+const VIEW = { width: 1920, height: 1080, cx: -0.5, cy: 0, scale: 1.6875 / 1080, maxIter: 1000 };
+
+describe('distributed Mandelbrot', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let single: Uint32Array;
+
+  async function newPage(label: string): Promise<Page> {
+    const context = await browser.newContext({ acceptDownloads: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    logPageErrors(page, label);
+    return page;
+  }
+
+  /** A room of three: A creates it (and will control jobs), B and C join. */
+  async function roomOfThree(slowdown: [number, number, number] = [1, 1, 1]) {
+    const [a, b, c] = await Promise.all([newPage('A'), newPage('B'), newPage('C')]);
+    const link = await createRoom(a, withSlowdown(server.url, slowdown[0]));
+    await Promise.all([
+      joinRoom(b, withSlowdown(link, slowdown[1])),
+      joinRoom(c, withSlowdown(link, slowdown[2])),
+    ]);
+    await Promise.all([a, b, c].map((page) => waitForConnectedPeers(page, 2, 10_000)));
+    return { a, b, c };
+  }
+
+  before(async () => {
+    server = await ServerProcess.start();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('a tab alone renders 1920×1080×1000 and matches the reference definition', async () => {
+    const page = await newPage('solo');
+    await createRoom(page, server.url);
+    const started = performance.now();
+    await startRender(page);
+    await waitForDone(page, 60_000);
+    console.log(`# single tab: ${(performance.now() - started).toFixed(0)} ms`);
+    single = await downloadCounts(page);
+    assert.equal(single.length, VIEW.width * VIEW.height);
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 2000; i++) {
+      const px = Math.floor(random() * VIEW.width);
+      const py = Math.floor(random() * VIEW.height);
+      assert.equal(
+        single[py * VIEW.width + px],
+        referenceCount(px, py, VIEW),
+        `pixel (${px}, ${py})`,
+      );
+    }
+    await page.context().close();
+  });
+
+  it('three tabs render the same counts bit for bit', async () => {
+    const { a } = await roomOfThree();
+    const started = performance.now();
+    await startRender(a);
+    await waitForDone(a, 60_000);
+    console.log(`# room of three: ${(performance.now() - started).toFixed(0)} ms`);
+    assert.deepEqual(await downloadCounts(a), single);
+  });
+
+  it('closing a worker tab mid-render still yields the identical image', async () => {
+    const { a, c } = await roomOfThree([8, 8, 8]);
+    await startRender(a);
+    const { total } = await jobFigures(a);
+    await waitForChunks(a, Math.floor(total / 4), 60_000);
+    await c.close();
+    await waitForDone(a, 90_000);
+    assert.deepEqual(await downloadCounts(a), single);
+  });
+
+  it('reloading the controller mid-render resumes and recomputes no more than was in flight', async () => {
+    const { a, b, c } = await roomOfThree([8, 8, 8]);
+    const before = { b: await chunksComputed(b), c: await chunksComputed(c) };
+    await startRender(a);
+    const { total } = await jobFigures(a);
+    await waitForChunks(a, Math.floor(total / 3), 60_000);
+    const { inFlight } = await jobFigures(a);
+    const computedBeforeReload = await chunksComputed(a);
+    await a.reload();
+    await a.getByRole('button', { name: /Resume unfinished render/ }).click({ timeout: 15_000 });
+    await waitForDone(a, 90_000);
+    assert.deepEqual(await downloadCounts(a), single);
+    const computed =
+      computedBeforeReload +
+      (await chunksComputed(a)) +
+      (await chunksComputed(b)) -
+      before.b +
+      (await chunksComputed(c)) -
+      before.c;
+    console.log(`# reload: ${computed - total} chunks recomputed, ${inFlight} were in flight`);
+    assert.ok(
+      computed - total <= inFlight,
+      `${computed - total} recomputed > ${inFlight} in flight`,
+    );
+  });
+
+  it('a slow peer has work stolen from it', async () => {
+    const { a, c } = await roomOfThree([1, 1, 6]);
+    await startRender(a, { size: 2 });
+    await waitForDone(a, 120_000);
+    const slow = await peerRow(a, await selfPeerId(c));
+    console.log(`# slow peer: ${JSON.stringify(slow)}`);
+    assert.ok(slow.stealsGiven > 0, 'no chunk was stolen from the slow peer');
+  });
+});
