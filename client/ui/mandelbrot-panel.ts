@@ -60,6 +60,7 @@ export class MandelbrotPanel extends LitElement {
   declare resumable: JobRecord | undefined;
   declare error: string;
   private offJob: Array<() => void> = [];
+  private updateTimer: ReturnType<typeof setTimeout> | undefined;
   /** Iterations computed in the current job: the sum of its merged counts. */
   private iterations = 0;
 
@@ -213,13 +214,25 @@ export class MandelbrotPanel extends LitElement {
       job.on('accepted', ({ chunk, peerId }) =>
         this.paint(output, params, chunk as MandelbrotTile, peerId),
       ),
-      job.on('progress', () => this.requestUpdate()),
+      job.on('progress', () => this.throttledUpdate()),
       job.on('ended', () => {
         clearInterval(clock);
+        this.canvas.flush(); // every tile on the canvas before "Download PNG" appears
         this.requestUpdate();
       }),
       () => clearInterval(clock),
     ];
+  }
+
+  /**
+   * Progress re-renders at most ten times a second: results arrive hundreds of times a second,
+   * and this tab's main thread is also the job's controller (tiles are painted at once).
+   */
+  private throttledUpdate(): void {
+    this.updateTimer ??= setTimeout(() => {
+      this.updateTimer = undefined;
+      this.requestUpdate();
+    }, 100);
   }
 
   private paint(

@@ -5,6 +5,9 @@
  */
 import { LitElement, css, html } from 'lit';
 
+/** How often waiting tiles are put on the canvas. */
+const PAINT_INTERVAL_MS = 150;
+
 /** A rectangle in image pixels. */
 export interface PixelRect {
   x: number;
@@ -46,6 +49,12 @@ export class TileCanvas extends LitElement {
 
   declare tint: boolean;
   private tiles: Array<PixelRect & { peerId: string }> = [];
+  private waiting: Array<{
+    rect: PixelRect;
+    rgba: Uint8ClampedArray<ArrayBuffer>;
+    peerId: string;
+  }> = [];
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private drag: { x: number; y: number; x2: number; y2: number } | undefined;
 
   constructor() {
@@ -81,17 +90,33 @@ export class TileCanvas extends LitElement {
       canvas.height = height;
     }
     this.tiles = [];
+    this.waiting = [];
     this.drawOverlay();
   }
 
-  /** Paints one tile's pixels (RGBA, tile-sized) and records who computed it. */
+  /**
+   * Paints one tile's pixels (RGBA, tile-sized) and records who computed it. Tiles are put on
+   * the canvas in batches, a few times a second: every change of a large canvas is composited
+   * again (in software where there is no GPU), which on a small machine takes CPU from the
+   * workers, while a few updates a second look the same to a person.
+   */
   paintTile(rect: PixelRect, rgba: Uint8ClampedArray<ArrayBuffer>, peerId: string): void {
-    const context = this.image.getContext('2d');
-    if (!context) return;
-    context.putImageData(new ImageData(rgba, rect.w, rect.h), rect.x, rect.y);
-    this.tiles.push({ ...rect, peerId });
-    if (this.tint)
-      this.drawTileTint(this.overlay.getContext('2d')!, this.tiles[this.tiles.length - 1]!);
+    this.waiting.push({ rect, rgba, peerId });
+    this.flushTimer ??= setTimeout(() => this.flush(), PAINT_INTERVAL_MS);
+  }
+
+  /** Puts every waiting tile on the canvas now. */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const context = this.image?.getContext('2d');
+    const overlay = this.tint ? this.overlay?.getContext('2d') : undefined;
+    for (const { rect, rgba, peerId } of this.waiting.splice(0)) {
+      context?.putImageData(new ImageData(rgba, rect.w, rect.h), rect.x, rect.y);
+      const tile = { ...rect, peerId };
+      this.tiles.push(tile);
+      if (overlay) this.drawTileTint(overlay, tile);
+    }
   }
 
   protected override updated(changed: Map<string, unknown>): void {
