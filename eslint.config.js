@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dev-dist/', '.data/', 'out/', 'kernels/*/assembly/**'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'dev-dist/',
+      '.data/',
+      'out/',
+      '.tmp/',
+      'kernels/*/assembly/**',
+      'kernels/*/build/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,6 +14,10 @@ import type {
 } from '../scheduler/controller-types.ts';
 import type { JobMessage, OutgoingJobMessage } from '../scheduler/job-messages.ts';
 import { Emitter } from '../mesh/emitter.ts';
+import { decodeResult, encodeRawResult } from '../protocol/result-encoding.ts';
+
+/** Largest decoded chunk result accepted (a Mandelbrot tile is at most 256 KiB). */
+const MAX_RESULT_BYTES = 16 * 1024 * 1024;
 
 /** A kernel meta whose types are not known statically (the registry's entries). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,7 +102,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
   /** Merges checkpointed results (after a reload), then announces the job. */
   start(): void {
     for (const { chunkId, peerId, bytes } of this.config.restore?.results ?? []) {
-      this.merge(chunkId, peerId, bytes, true);
+      this.merge(chunkId, peerId, decodeResult(bytes, MAX_RESULT_BYTES), undefined);
     }
     this.handle({ type: 'start' });
   }
@@ -110,15 +114,28 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
   /** Feeds a scheduler message for this job; result bodies are checked here. */
   received(from: string, message: JobMessage, body?: Uint8Array): void {
     let valid: boolean | undefined;
-    if (message.type === 'chunk-result') valid = this.validResult(message.chunkId, body);
-    this.handle(
-      { type: 'received', from, message, ...(valid === undefined ? {} : { valid }) },
-      body,
-    );
+    let decoded: Uint8Array | undefined;
+    if (message.type === 'chunk-result') {
+      try {
+        decoded = body && decodeResult(body, MAX_RESULT_BYTES);
+        valid = this.validResult(message.chunkId, decoded);
+      } catch {
+        valid = false; // counted by the core as an invalid result; the chunk runs again
+      }
+    }
+    // The core's `accept` merges the decoded bytes; checkpoints keep the compact wire form.
+    const event: ControllerEvent = {
+      type: 'received',
+      from,
+      message,
+      ...(valid === undefined ? {} : { valid }),
+    };
+    for (const effect of this.core.handle(event, performance.now()))
+      this.apply(effect, decoded, body);
   }
 
-  handle(event: ControllerEvent, body?: Uint8Array): void {
-    for (const effect of this.core.handle(event, performance.now())) this.apply(effect, body);
+  handle(event: ControllerEvent): void {
+    for (const effect of this.core.handle(event, performance.now())) this.apply(effect);
   }
 
   cancel(): void {
@@ -135,12 +152,12 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
     return this.saving;
   }
 
-  private apply(effect: ControllerEffect, body: Uint8Array | undefined): void {
+  private apply(effect: ControllerEffect, body?: Uint8Array, stored?: Uint8Array): void {
     switch (effect.type) {
       case 'send':
         return this.config.send(effect.to, effect.message);
       case 'accept':
-        if (body) this.merge(effect.chunkId, effect.peerId, body, false);
+        if (body) this.merge(effect.chunkId, effect.peerId, body, stored ?? encodeRawResult(body));
         return;
       case 'checkpoint':
         return this.checkpoint(effect.chunkIds, effect.epoch, effect.peers);
@@ -164,11 +181,18 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
     this.emit('progress', undefined);
   }
 
-  private merge(chunkId: number, peerId: string, bytes: Uint8Array, restored: boolean): void {
+  /** Merges decoded bytes; `stored` is what the next checkpoint keeps (none when restored). */
+  private merge(
+    chunkId: number,
+    peerId: string,
+    bytes: Uint8Array,
+    stored: Uint8Array | undefined,
+  ): void {
+    const restored = stored === undefined;
     const chunk = this.chunks[chunkId];
     this.meta.merge(this.output, this.params, chunk, bytes);
     this.doneCost += this.meta.cost(this.params, chunk);
-    if (!restored) this.unsaved.set(chunkId, { peerId, bytes });
+    if (stored) this.unsaved.set(chunkId, { peerId, bytes: stored });
     this.emit('accepted', { chunkId, chunk, peerId, result: bytes, restored });
     this.emit('progress', undefined);
   }

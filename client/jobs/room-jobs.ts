@@ -9,6 +9,7 @@ import { Emitter } from '../mesh/emitter.ts';
 import type { IncomingMessage, Transport } from '../mesh/transport.ts';
 import { parsePeerMessage, withVersion } from '../protocol/messages.ts';
 import { PdError } from '../protocol/errors.ts';
+import { encodeRawResult, encodeResult } from '../protocol/result-encoding.ts';
 import { sha256Hex } from '../protocol/sha256.ts';
 import {
   isJobMessage,
@@ -298,6 +299,9 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
    * order and validates like a channel, so a controller and its own peer speak the wire format.
    */
   private route(to: string, message: OutgoingJobMessage, body?: Uint8Array): void {
+    if (message.type === 'chunk-result' && body) {
+      body = to === this.selfId ? encodeRawResult(body) : encodeResult(body);
+    }
     if (to !== this.selfId) {
       const priority = body ? 'bulk' : 'control';
       this.options.transport.send(to, message, body, { priority }).catch(() => {}); // peer-left follows

@@ -146,6 +146,21 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     return this.channel.send(frame, options);
   }
 
+  /**
+   * Checks that the remote is still there: unless a frame arrives within `windowMs`, the link
+   * closes as timed out. For a hint from elsewhere (the server saw its socket close) that is
+   * quicker than waiting out the silence timeout; a live peer heartbeats every second.
+   */
+  probeLiveness(windowMs = 1500): void {
+    if (this.currentState !== 'open') return;
+    const since = Date.now();
+    this.sendQuietly({ type: 'heartbeat', seq: this.heartbeatSeq++, sentAt: since });
+    const timer = setTimeout(() => {
+      if (this.lastHeardAt < since) this.close('timeout');
+    }, windowMs);
+    this.timers.push(timer);
+  }
+
   /** Closes the link for good. */
   close(reason: LinkCloseReason = 'destroyed'): void {
     if (this.currentState === 'closed') return;

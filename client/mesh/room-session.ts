@@ -188,8 +188,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     if (!member) return;
     const link = this.links.get(peerId);
     // The data channel is the truth about a peer: one whose signaling socket dropped but whose
-    // channel still answers heartbeats is still here. Leaving on purpose is final.
-    if (reason !== 'left' && link?.state === 'open') return;
+    // channel still answers heartbeats is still here (a closed tab does not always close its
+    // channels, hence the probe). Leaving on purpose is final.
+    if (reason !== 'left' && link?.state === 'open') return link.probeLiveness();
     this.members.delete(peerId);
     this.gone.set(peerId, { member, at: Date.now() });
     link?.close();

@@ -216,6 +216,18 @@ function paint(i: number, out: Uint8ClampedArray, o: number): void {
   out[o + 3] = 255;
 }
 
+let palette: { maxIter: number; lut: Uint8ClampedArray } | undefined;
+
+/** The colours of counts below min(maxIter, 4096), kept for the last maxIter (tiles of a job share it). */
+function paletteFor(maxIter: number): Uint8ClampedArray {
+  if (palette?.maxIter !== maxIter) {
+    const lut = new Uint8ClampedArray(4 * Math.min(maxIter, 4096));
+    for (let i = 0; i < lut.length / 4; i++) paint(i, lut, 4 * i);
+    palette = { maxIter, lut };
+  }
+  return palette.lut;
+}
+
 /**
  * Paints counts as RGBA (ImageData layout): points in the set (count = maxIter) black, the
  * others on a smooth cyclic palette. Writes into `out` when given (length ≥ 4 × counts).
@@ -225,8 +237,7 @@ export function countsToRgba(
   maxIter: number,
   out = new Uint8ClampedArray(counts.length * 4),
 ): Uint8ClampedArray {
-  const lut = new Uint8ClampedArray(4 * Math.min(maxIter, 4096));
-  for (let i = 0; i < lut.length / 4; i++) paint(i, lut, 4 * i);
+  const lut = paletteFor(maxIter);
   const cached = lut.length / 4;
   for (let p = 0, o = 0; p < counts.length; p++, o += 4) {
     const i = counts[p];
