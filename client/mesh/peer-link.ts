@@ -185,6 +185,13 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     const advertised = internals._pc?.sctp?.maxMessageSize;
     const maxMessageSize = Math.min(MAX_FRAGMENT, advertised || FALLBACK_MAX_MESSAGE_SIZE);
     this.channel = new FramedChannel(dataChannel, { maxMessageSize });
+    // Messages go to the framing layer straight from the channel: simple-peer's own path
+    // copies each into a Buffer and pushes it through a readable stream, which costs most of
+    // a data channel's throughput. simple-peer keeps handling open/close/errors.
+    dataChannel.binaryType = 'arraybuffer';
+    dataChannel.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
+      if (typeof event.data !== 'string') this.channel?.receive(event.data);
+    };
     this.channel.onFrame((frame) => this.onFrame(frame));
     this.channel.onError((err) => this.onInvalid(err));
     this.lastHeardAt = Date.now();

@@ -53,9 +53,24 @@ export async function waitForChunks(page: Page, chunks: number, timeoutMs: numbe
   }
 }
 
-/** Waits for the job to finish and returns how long that took from now. */
+/**
+ * Waits for the job to finish. Polls four times a second rather than every frame: the page's
+ * main thread is the job's controller, and a benchmark must not load it.
+ */
 export async function waitForDone(page: Page, timeoutMs: number): Promise<void> {
-  await page.locator('pd-job-progress .figures[data-state="done"]').waitFor({ timeout: timeoutMs });
+  await page.waitForFunction(
+    () => {
+      const panel = document
+        .querySelector('pd-app')
+        ?.shadowRoot?.querySelector('pd-room-view')?.shadowRoot;
+      const progress = panel
+        ?.querySelector('pd-mandelbrot-panel')
+        ?.shadowRoot?.querySelector('pd-job-progress');
+      return progress?.shadowRoot?.querySelector('.figures[data-state="done"]') != null;
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 250 },
+  );
 }
 
 /** Downloads the raw counts (.u32) the page offers. */

@@ -24,7 +24,6 @@ export async function freePort(): Promise<number> {
 
 export interface ServerProcessOptions {
   port: number;
-  stunPort: number;
   dataDir: string;
 }
 
@@ -38,7 +37,6 @@ export class ServerProcess {
   static async start(): Promise<ServerProcess> {
     const server = new ServerProcess({
       port: await freePort(),
-      stunPort: await freePort(),
       dataDir: mkdtempSync(join(tmpdir(), 'pd-e2e-')),
     });
     await server.launch();
@@ -51,7 +49,7 @@ export class ServerProcess {
 
   /** Starts (or restarts) the process and waits until /healthz answers. */
   async launch(): Promise<void> {
-    const { port, stunPort, dataDir } = this.options;
+    const { port, dataDir } = this.options;
     const child = spawn(
       process.execPath,
       [
@@ -60,8 +58,9 @@ export class ServerProcess {
         '--port',
         String(port),
         '--no-https',
+        // Any free UDP port: peers learn it from the server's welcome, also after a restart.
         '--stun-port',
-        String(stunPort),
+        '0',
         '--data-dir',
         dataDir,
       ],
