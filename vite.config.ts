@@ -11,6 +11,9 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
+    // Kernels stay files of their own (hashed, precached by the service worker, fetched and
+    // hash-checked by the runtime) however small they are.
+    assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
     sourcemap: true,
   },
   server: {

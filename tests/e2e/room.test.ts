@@ -184,6 +184,14 @@ describe('rooms and the WebRTC mesh', () => {
     await page.getByRole('button', { name: 'Create a room' }).waitFor({ timeout: 5000 });
     const fromWorker = await page.evaluate(() => navigator.serviceWorker.controller !== null);
     assert.ok(fromWorker, 'the reloaded page should be served by the service worker');
+    const cachedKernels = await page.evaluate(async () => {
+      const urls: string[] = [];
+      for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+      }
+      return urls.filter((url) => /\.wasm(\?|$)/.test(url));
+    });
+    assert.ok(cachedKernels.length > 0, 'the kernels should be precached for offline use');
     await page.context().setOffline(false);
   });
 });
