@@ -5,22 +5,7 @@
 // the machine. Assertions come from @esm-bundle/chai; describe/it are mocha's globals.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-
-/** Debian's Chromium; Playwright's own browser builds are not installed. */
-const chromiumPath = process.env.PD_CHROMIUM ?? '/usr/bin/chromium';
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // With this feature on, host candidates carry an mDNS name instead of the address, and
-  // nothing in the namespace answers mDNS, so peers would never connect.
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.js';
 
 const simplePeerBundle = '/node_modules/simple-peer/simplepeer.min.js';
 
@@ -61,7 +46,7 @@ export default {
       product: 'chromium',
       // A plain launch (not launchPersistentContext) gets a fresh temporary profile each run,
       // and every test file a fresh browser context, so no IndexedDB data leaks between runs.
-      launchOptions: { executablePath: chromiumPath, headless: true, args: chromiumArgs },
+      launchOptions: { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS },
     }),
   ],
 };

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
+import { mandelbrotScalar } from '../kernels/mandelbrot/scalar.ts';
 
 const BACKGROUND = [0x0f, 0x14, 0x20];
 
@@ -25,19 +26,11 @@ function draw(size: number, fill: number, round: boolean): Buffer {
   const maxIter = 64;
   const scale = 3.2 / (size * fill);
   const radius = size * 0.2;
+  const view = { width: size, height: size, cx: -0.65, cy: 0, scale, maxIter };
+  const counts = mandelbrotScalar(view, { x: 0, y: 0, w: size, h: size });
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      const re = -0.65 + (px + 0.5 - size / 2) * scale;
-      const im = -(py + 0.5 - size / 2) * scale;
-      let x = 0;
-      let y = 0;
-      let i = 0;
-      while (x * x + y * y <= 4 && i < maxIter) {
-        const t = x * x - y * y + re;
-        y = 2 * x * y + im;
-        x = t;
-        i++;
-      }
+      const i = counts[py * size + px]!;
       const [r, g, b] = palette(i, maxIter);
       const o = (py * size + px) * 4;
       const dx = Math.max(0, Math.abs(px + 0.5 - size / 2) - (size / 2 - radius));

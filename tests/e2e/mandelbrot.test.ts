@@ -4,19 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, logPageErrors } from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { TestBrowser } from './support/browser.ts';
 import {
   chunksComputed,
   downloadCounts,
   jobFigures,
   peerRow,
-  referenceCount,
   startRender,
   waitForChunks,
   waitForDone,
   withSlowdown,
 } from './support/render-page.ts';
+import { referenceCount } from '../support/mandelbrot-reference.ts';
 import { createRoom, joinRoom, selfPeerId, waitForConnectedPeers } from './support/room-page.ts';
 import { ServerProcess } from './support/server-process.ts';
 
@@ -25,17 +25,10 @@ const VIEW = { width: 1920, height: 1080, cx: -0.5, cy: 0, scale: 1.6875 / 1080,
 
 describe('distributed Mandelbrot', () => {
   let server: ServerProcess;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let browser: TestBrowser;
   let single: Uint32Array;
 
-  async function newPage(label: string): Promise<Page> {
-    const context = await browser.newContext({ acceptDownloads: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    logPageErrors(page, label);
-    return page;
-  }
+  const newPage = (label: string): Promise<Page> => browser.newPage(label);
 
   /** A room of three: A creates it (and will control jobs), B and C join. */
   async function roomOfThree(slowdown: [number, number, number] = [1, 1, 1]) {
@@ -51,11 +44,10 @@ describe('distributed Mandelbrot', () => {
 
   before(async () => {
     server = await ServerProcess.start();
-    browser = await launchChromium();
+    browser = await TestBrowser.launch();
   });
 
   after(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     await server?.stop();
   });
@@ -76,7 +68,7 @@ describe('distributed Mandelbrot', () => {
       const py = Math.floor(random() * VIEW.height);
       assert.equal(
         single[py * VIEW.width + px],
-        referenceCount(px, py, VIEW),
+        referenceCount(VIEW, px, py),
         `pixel (${px}, ${py})`,
       );
     }

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, logPageErrors } from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { TestBrowser, logPageErrors } from './support/browser.ts';
 import {
   connectedPeerIds,
   createRoom,
@@ -20,24 +20,16 @@ import { ServerProcess } from './support/server-process.ts';
 
 describe('rooms and the WebRTC mesh', () => {
   let server: ServerProcess;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let browser: TestBrowser;
 
-  async function newPage(label: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    logPageErrors(page, label);
-    return page;
-  }
+  const newPage = (label: string): Promise<Page> => browser.newPage(label);
 
   before(async () => {
     server = await ServerProcess.start();
-    browser = await launchChromium();
+    browser = await TestBrowser.launch();
   });
 
   after(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     const code = await server?.stop();
     assert.equal(code, 0, `server should exit cleanly on SIGTERM:\n${server?.output}`);

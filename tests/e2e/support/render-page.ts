@@ -105,23 +105,3 @@ export function withSlowdown(link: string, factor: number): string {
   url.searchParams.set('pd-slowdown', String(factor));
   return url.href;
 }
-
-/** The reference definition of DESIGN.md, written out independently of the kernels. */
-export function referenceCount(
-  px: number,
-  py: number,
-  view: { width: number; height: number; cx: number; cy: number; scale: number; maxIter: number },
-): number {
-  const re = view.cx + (px + 0.5 - view.width / 2) * view.scale;
-  const im = view.cy - (py + 0.5 - view.height / 2) * view.scale;
-  let x = 0;
-  let y = 0;
-  let i = 0;
-  while (x * x + y * y <= 4 && i < view.maxIter) {
-    const t = x * x - y * y + re;
-    y = 2 * x * y + im;
-    x = t;
-    i++;
-  }
-  return i;
-}

@@ -15,6 +15,7 @@ import {
   type MandelbrotTile,
 } from '../../../kernels/mandelbrot/meta.ts';
 import { mandelbrotScalar } from '../../../kernels/mandelbrot/scalar.ts';
+import { referenceCount } from '../../support/mandelbrot-reference.ts';
 
 /** The slice of the WebAssembly JS API used here (the Node realm's types have no WebAssembly). */
 interface WasmApi {
@@ -41,26 +42,11 @@ function instantiate(maximum = mandelbrot.maxMemoryPages): KernelInstance {
 }
 const kernel = instantiate();
 
-/** The reference definition, written out independently of the kernel and scalar.ts. */
-function reference(p: MandelbrotParams, px: number, py: number): number {
-  const re = p.cx + (px + 0.5 - p.width / 2) * p.scale;
-  const im = p.cy - (py + 0.5 - p.height / 2) * p.scale;
-  let x = 0;
-  let y = 0;
-  let i = 0;
-  while (x * x + y * y <= 4 && i < p.maxIter) {
-    const t = x * x - y * y + re;
-    y = 2 * x * y + im;
-    x = t;
-    i++;
-  }
-  return i;
-}
-
 function referenceTile(p: MandelbrotParams, tile: MandelbrotTile): Uint32Array {
   const out = new Uint32Array(tile.w * tile.h);
   for (let r = 0; r < tile.h; r++) {
-    for (let c = 0; c < tile.w; c++) out[r * tile.w + c] = reference(p, tile.x + c, tile.y + r);
+    for (let c = 0; c < tile.w; c++)
+      out[r * tile.w + c] = referenceCount(p, tile.x + c, tile.y + r);
   }
   return out;
 }
@@ -198,7 +184,11 @@ describe('mandelbrot tiles equal the reference bit for bit', () => {
     for (let k = 0; k < 2000; k++) {
       const px = Math.floor(next() * 1920);
       const py = Math.floor(next() * 1080);
-      assert.equal(output.counts[py * 1920 + px], reference(params, px, py), `pixel ${px},${py}`);
+      assert.equal(
+        output.counts[py * 1920 + px],
+        referenceCount(params, px, py),
+        `pixel ${px},${py}`,
+      );
     }
   });
 });
