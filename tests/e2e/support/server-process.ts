@@ -25,6 +25,8 @@ export async function freePort(): Promise<number> {
 export interface ServerProcessOptions {
   port: number;
   dataDir: string;
+  /** The built app to serve (default: the repository's dist/). */
+  distDir?: string;
 }
 
 export class ServerProcess {
@@ -34,8 +36,9 @@ export class ServerProcess {
   private constructor(readonly options: ServerProcessOptions) {}
 
   /** Starts a server on fresh ports with a fresh data directory. */
-  static async start(): Promise<ServerProcess> {
+  static async start(options: { distDir?: string } = {}): Promise<ServerProcess> {
     const server = new ServerProcess({
+      ...options,
       port: await freePort(),
       dataDir: mkdtempSync(join(tmpdir(), 'pd-e2e-')),
     });
@@ -49,7 +52,7 @@ export class ServerProcess {
 
   /** Starts (or restarts) the process and waits until /healthz answers. */
   async launch(): Promise<void> {
-    const { port, dataDir } = this.options;
+    const { port, dataDir, distDir } = this.options;
     const child = spawn(
       process.execPath,
       [
@@ -63,6 +66,7 @@ export class ServerProcess {
         '0',
         '--data-dir',
         dataDir,
+        ...(distDir ? ['--dist-dir', distDir] : []),
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
