@@ -245,12 +245,6 @@ export class ProcessDistroApp extends LitElement {
         donatedCores: consent.donatedCores,
       },
     });
-    session.on('error', (error) => {
-      if (!error.fatal) return console.warn('signaling server refused a message', error);
-      session.close();
-      sessionStorage.removeItem(consentKey(roomId));
-      this.screen = { kind: 'refused', roomId, error };
-    });
     const pool = new WorkerPool({
       size: Math.max(1, consent.donatedCores),
       slowdownFactor: testSlowdown(),
@@ -263,6 +257,13 @@ export class ProcessDistroApp extends LitElement {
       coresOf: (id) => session.view().find((p) => p.peerId === id)?.donatedCores ?? 0,
     });
     session.on('signaling', (state) => state === 'closed' && pool.close());
+    session.on('error', (error) => {
+      if (!error.fatal) return console.warn('signaling server refused a message', error);
+      jobs.close();
+      session.close();
+      sessionStorage.removeItem(consentKey(roomId));
+      this.screen = { kind: 'refused', roomId, error };
+    });
     this.screen = {
       kind: 'room',
       roomId,
