@@ -26,9 +26,4 @@ export class Emitter<Events extends Record<string, unknown>> {
       }
     }
   }
-
-  /** Drops every listener. */
-  protected removeAllListeners(): void {
-    this.listeners.clear();
-  }
 }

@@ -162,19 +162,6 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     return results;
   }
 
-  /** Framing counters and RTT of each link, for diagnostics. */
-  linkStats(): Record<
-    string,
-    { rttMs?: number; invalidFrames: number; stats?: PeerLink['stats'] }
-  > {
-    return Object.fromEntries(
-      [...this.links].map(([id, l]) => [
-        id,
-        { rttMs: l.rttMs, invalidFrames: l.invalidFrames, stats: l.stats },
-      ]),
-    );
-  }
-
   private addMember(member: Member): void {
     if (member.peerId === this.selfId || this.closed) return;
     this.members.set(member.peerId, member);

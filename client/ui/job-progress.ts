@@ -24,9 +24,8 @@ export interface JobView {
   totalChunks: number;
   doneChunks: number;
   elapsedMs: number;
-  /** Pixels (or other output units) finished, and the total. */
+  /** Pixels (or other output units) finished. */
   doneUnits: number;
-  totalUnits: number;
   /** Chunks assigned and not done, plus accepted ones not yet checkpointed. */
   inFlight: number;
   /** Kernel iterations finished (for iterations/s). */

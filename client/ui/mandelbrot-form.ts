@@ -4,16 +4,11 @@
  * controller.
  */
 import { LitElement, css, html } from 'lit';
+import type { MandelbrotParams } from '../../kernels/mandelbrot/meta.ts';
 import { sharedStyles } from './styles.ts';
 
-export interface MandelbrotRequest {
-  width: number;
-  height: number;
-  cx: number;
-  cy: number;
-  scale: number;
-  maxIter: number;
-}
+/** What the form asks for: the Mandelbrot kernel's parameters. */
+export type MandelbrotRequest = MandelbrotParams;
 
 interface Preset {
   label: string;

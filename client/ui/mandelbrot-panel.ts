@@ -95,7 +95,7 @@ export class MandelbrotPanel extends LitElement {
       <h2>Mandelbrot</h2>
       <pd-mandelbrot-form
         .busy=${running || !this.jobs}
-        @render=${(e: CustomEvent<MandelbrotRequest>) => this.start(e.detail)}
+        @render=${(e: CustomEvent<MandelbrotRequest>) => this.run(e.detail)}
       ></pd-mandelbrot-form>
       <div class="bar">
         <label
@@ -148,10 +148,6 @@ export class MandelbrotPanel extends LitElement {
     } catch {
       this.resumable = undefined; // no IndexedDB (private mode): nothing to resume
     }
-  }
-
-  private async start(request: MandelbrotRequest): Promise<void> {
-    await this.run(request);
   }
 
   private async resume(): Promise<void> {
@@ -266,7 +262,6 @@ export class MandelbrotPanel extends LitElement {
       doneChunks: snapshot.done,
       elapsedMs,
       doneUnits: job.doneCost * pixelsPerCost,
-      totalUnits: params.width * params.height,
       doneIterations: this.iterations,
       inFlight: job.inFlight(),
       peers: snapshot.peers.map((p) => ({
