@@ -28,7 +28,13 @@ export interface JobStore {
   /** Persist these accepted results and the controller's epoch and peers. */
   checkpoint(
     results: Array<{ chunkId: number; peerId: string; bytes: Uint8Array }>,
-    state: { epoch: number; peers: string[]; done: number; status: ControllerSnapshot['status'] },
+    state: {
+      epoch: number;
+      peers: string[];
+      done: number;
+      total: number;
+      status: ControllerSnapshot['status'];
+    },
   ): Promise<void>;
 }
 
@@ -205,9 +211,9 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
       return saved ? [{ chunkId, ...saved }] : [];
     });
     if (!store) return;
-    const { done, status } = this.snapshot();
+    const { done, total, status } = this.snapshot();
     this.saving = this.saving
-      .then(() => store.checkpoint(results, { epoch, peers, done, status }))
+      .then(() => store.checkpoint(results, { epoch, peers, done, total, status }))
       .catch((err: unknown) => console.error('checkpoint failed', err));
   }
 

@@ -28,7 +28,6 @@ export async function createJobStore(
   db: ProcessDistroDB,
   jobId: string,
   spec: Omit<JobSpec, 'epoch' | 'peers'>,
-  totalChunks: number,
   restored?: JobRecord,
 ): Promise<JobStore> {
   const now = Date.now();
@@ -39,7 +38,7 @@ export async function createJobStore(
     state: 'running',
     createdAt: now,
     updatedAt: now,
-    totalChunks,
+    totalChunks: 0, // known to the controller: its checkpoints fill it in
     doneChunks: 0,
   };
   await putJob(db, record);
@@ -63,6 +62,7 @@ export async function createJobStore(
         state:
           state.status === 'running' ? 'running' : state.status === 'done' ? 'done' : 'cancelled',
         doneChunks: state.done,
+        totalChunks: state.total,
         updatedAt: Date.now(),
       };
       await putJob(db, record);

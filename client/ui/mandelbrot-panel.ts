@@ -177,7 +177,6 @@ export class MandelbrotPanel extends LitElement {
             db,
             id,
             { kernel: 'mandelbrot', params: request, localCores },
-            0,
             restored?.record,
           )
         : undefined;

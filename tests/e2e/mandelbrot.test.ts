@@ -103,7 +103,14 @@ describe('distributed Mandelbrot', () => {
     const { inFlight } = await jobFigures(a);
     const computedBeforeReload = await chunksComputed(a);
     await a.reload();
-    await a.getByRole('button', { name: /Resume unfinished render/ }).click({ timeout: 15_000 });
+    const resume = a.getByRole('button', { name: /Resume unfinished render/ });
+    await resume.waitFor({ timeout: 15_000 });
+    assert.match(
+      await resume.innerText(),
+      new RegExp(`/ ${total} chunks`),
+      'the offer shows the job size',
+    );
+    await resume.click();
     await waitForDone(a, 90_000);
     assert.deepEqual(await downloadCounts(a), single);
     const computed =
