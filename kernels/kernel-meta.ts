@@ -33,6 +33,11 @@ export interface KernelMeta<Params, Chunk, Output> {
   cost(params: Params, chunk: Chunk): number;
   /** Computes one chunk in a worker; returns its result in the compact wire encoding. */
   execute(kernel: KernelInstance, params: Params, chunk: Chunk): Uint8Array;
+  /**
+   * The largest valid result of a chunk in bytes, when the kernel knows it: the controller
+   * then decodes into a buffer of that size instead of a generic 16 MiB bound.
+   */
+  maxResultBytes?(params: Params, chunk: Chunk): number;
   /** Checks that a result from the wire has the size and shape this chunk yields; throws PdError. */
   validateResult(params: Params, chunk: Chunk, result: Uint8Array): void;
   /** An empty output for the whole job. */

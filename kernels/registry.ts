@@ -5,9 +5,10 @@
 import { PdError } from '../client/protocol/errors.ts';
 import type { KernelMeta } from './kernel-meta.ts';
 import { mandelbrot } from './mandelbrot/meta.ts';
+import { noop } from './noop/meta.ts';
 
 /** The kernels this build knows, keyed by name (each meta's `name`). */
-export const kernels = { mandelbrot } as const;
+export const kernels = { mandelbrot, noop } as const;
 
 /** A kernel's wire name. */
 export type KernelName = keyof typeof kernels;

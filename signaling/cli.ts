@@ -11,11 +11,23 @@ export interface Subcommand {
   load(): Promise<(argv: string[], io: CliIo) => Promise<number>>;
 }
 
-/** Every subcommand, by name. `worker`, `run` and `bench` are to come. */
+/** Every subcommand, by name. */
 export const SUBCOMMANDS: Record<string, Subcommand> = {
   serve: {
     summary: 'serve the app, signaling and STUN on this machine (prints URLs and a QR code)',
     load: async () => (await import('./serve-command.ts')).serveCommand,
+  },
+  worker: {
+    summary: 'join a room as a headless compute peer (worker threads, WebAssembly)',
+    load: async () => (await import('../client/node/worker-command.ts')).workerCommand,
+  },
+  run: {
+    summary: 'run a job (e.g. mandelbrot) as its controller: on a room, or on local peers',
+    load: async () => (await import('../client/node/run-command.ts')).runCommand,
+  },
+  bench: {
+    summary: 'measure kernels, per-chunk overhead, data channels and speedup on this machine',
+    load: async () => (await import('../client/node/bench-command.ts')).benchCommand,
   },
 };
 

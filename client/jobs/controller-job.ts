@@ -108,7 +108,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
   /** Merges checkpointed results (after a reload), then announces the job. */
   start(): void {
     for (const { chunkId, peerId, bytes } of this.config.restore?.results ?? []) {
-      this.merge(chunkId, peerId, decodeResult(bytes, MAX_RESULT_BYTES), undefined);
+      this.merge(chunkId, peerId, decodeResult(bytes, this.maxResultBytes(chunkId)), undefined);
     }
     this.handle({ type: 'start' });
   }
@@ -123,7 +123,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
     let decoded: Uint8Array | undefined;
     if (message.type === 'chunk-result') {
       try {
-        decoded = body && decodeResult(body, MAX_RESULT_BYTES);
+        decoded = body && decodeResult(body, this.maxResultBytes(message.chunkId));
         valid = this.validResult(message.chunkId, decoded);
       } catch {
         valid = false; // counted by the core as an invalid result; the chunk runs again
@@ -215,6 +215,13 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
     this.saving = this.saving
       .then(() => store.checkpoint(results, { epoch, peers, done, total, status }))
       .catch((err: unknown) => console.error('checkpoint failed', err));
+  }
+
+  /** The decode bound of a chunk's result: the kernel's own when it has one. */
+  private maxResultBytes(chunkId: number): number {
+    const chunk = this.chunks[chunkId];
+    if (chunk === undefined || !this.meta.maxResultBytes) return MAX_RESULT_BYTES;
+    return Math.min(MAX_RESULT_BYTES, this.meta.maxResultBytes(this.params, chunk));
   }
 
   private validResult(chunkId: number, body: Uint8Array | undefined): boolean {

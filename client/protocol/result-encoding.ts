@@ -5,7 +5,7 @@
  * so a result is decoded in the order its peer's messages arrived — an async
  * DecompressionStream would let it overtake the messages after it.
  */
-import { deflateSync, inflateSync } from 'fflate';
+import { deflateSync, Inflate, inflateSync } from 'fflate';
 import { PdError } from './errors.ts';
 
 const RAW = 0;
@@ -38,13 +38,48 @@ export function decodeResult(body: Uint8Array, maxBytes: number): Uint8Array {
     throw new PdError('message-invalid', `unknown result encoding ${body[0]}`);
   let inflated: Uint8Array;
   try {
-    // fflate writes into the given buffer and fails rather than grow it past maxBytes.
-    inflated = inflateSync(payload, { out: new Uint8Array(maxBytes + 1) });
+    inflated =
+      maxBytes <= DIRECT_INFLATE_MAX
+        ? // fflate writes into the given buffer and fails rather than grow it past maxBytes.
+          inflateSync(payload, { out: new Uint8Array(maxBytes + 1) })
+        : inflateBounded(payload, maxBytes);
   } catch (err) {
+    if (err instanceof PdError) throw err;
     throw new PdError('message-invalid', `result does not inflate: ${String(err)}`);
   }
   if (inflated.byteLength > maxBytes) throw new PdError('message-invalid', 'result too large');
   return inflated;
+}
+
+/**
+ * Up to this bound the output buffer is allocated whole; above it, it would cost more to
+ * allocate and zero (per result!) than to inflate in steps.
+ */
+const DIRECT_INFLATE_MAX = 1 << 20;
+/** Input fed per step: deflate expands at most ~1032×, so a step yields at most ~4 MiB. */
+const INFLATE_STEP = 4096;
+
+/** Inflates step by step, stopping as soon as the output passes `maxBytes`. */
+function inflateBounded(payload: Uint8Array, maxBytes: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Inflate((data) => {
+    total += data.byteLength;
+    if (total > maxBytes) throw new PdError('message-invalid', 'result too large');
+    parts.push(data);
+  });
+  for (let at = 0; at < payload.byteLength; at += INFLATE_STEP) {
+    const end = Math.min(at + INFLATE_STEP, payload.byteLength);
+    inflater.push(payload.subarray(at, end), end === payload.byteLength);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
 }
 
 /** Tags a result without compressing it (for a loopback that never crosses a network). */

@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { PdError } from '../protocol/errors.ts';
-import type { ChunkOutput, KernelWorkerApi, WorkerOutcome } from './kernel-worker.ts';
+import type { ChunkOutput, KernelWorkerApi, WorkerOutcome } from './kernel-worker-api.ts';
 
 /** One chunk to compute: the kernel (by name and hash, with its bytes) and its inputs. */
 export interface KernelJob {
@@ -45,12 +45,21 @@ export interface WorkerPoolOptions {
   /** URLs of modules exporting extra `kernels`, imported by each worker (tests use it). */
   kernelModules?: readonly string[];
   /** Starts a worker; by default the module worker next to this file. */
-  createWorker?: () => Worker;
+  createWorker?: () => KernelWorker;
+}
+
+/**
+ * What the pool needs of a worker: a comlink endpoint that reports 'error' and 'messageerror'
+ * events and can be ended. A DOM `Worker` is one; Node passes an adapter over worker_threads
+ * (`client/node/worker-threads.ts`).
+ */
+export interface KernelWorker extends Comlink.Endpoint {
+  terminate(): void;
 }
 
 /** A started worker and what it has loaded; a replaced worker's handle is simply dropped. */
 interface WorkerHandle {
-  worker: Worker;
+  worker: KernelWorker;
   api: Comlink.Remote<KernelWorkerApi>;
   /** Settles once the worker has imported `kernelModules`. */
   ready: Promise<WorkerOutcome<void>>;
@@ -262,8 +271,10 @@ export class WorkerPool {
     // A module that fails to load, or an uncaught error, leaves comlink's calls unanswered.
     const onError = (event: Event): void => {
       if (slot.handle !== handle) return;
-      const message = event instanceof ErrorEvent ? event.message : event.type;
-      if (slot.interrupt) slot.interrupt(new PdError('kernel-unavailable', message));
+      // Read structurally: Node 20 has no global ErrorEvent, and its adapter's events carry
+      // the message the same way.
+      const { message } = event as Partial<ErrorEvent>;
+      if (slot.interrupt) slot.interrupt(new PdError('kernel-unavailable', message ?? event.type));
       else this.#endWorker(slot);
     };
     worker.addEventListener('error', onError);

@@ -169,6 +169,8 @@ export const mandelbrot: KernelMeta<MandelbrotParams, MandelbrotTile, Mandelbrot
     return new Uint8Array(kernel.memory.buffer, ptr, length).slice();
   },
 
+  maxResultBytes: (params, tile) => tile.w * tile.h * bytesPerCount(params.maxIter),
+
   validateResult(params, tile, result) {
     const expected = tile.w * tile.h * bytesPerCount(params.maxIter);
     if (result.byteLength !== expected) {

@@ -36,6 +36,22 @@ describe('chunk result encoding', () => {
     );
   });
 
+  it('inflates above 1 MiB in steps: bounded, and without a maxBytes-sized buffer', () => {
+    const big = new Uint8Array(3_000_000).map((_, i) => (i >> 10) & 0xff);
+    const body = encodeResult(big);
+    assert.equal(body[0], 1, 'deflated');
+    assert.deepEqual(decodeResult(body, 16 * 1024 * 1024), big);
+    assert.throws(
+      () => decodeResult(body, 2_999_999),
+      (err) => isPdError(err, 'message-invalid'),
+    );
+    const bomb = Uint8Array.of(1, ...deflateSync(new Uint8Array(50_000_000)));
+    assert.throws(
+      () => decodeResult(bomb, 4 * 1024 * 1024),
+      (err) => isPdError(err, 'message-invalid'),
+    );
+  });
+
   it('refuses empty, unknown and corrupt bodies with message-invalid', () => {
     for (const body of [
       new Uint8Array(0),
