@@ -167,6 +167,27 @@ describe('headless Node peers', () => {
     await Promise.all(tabs.map((tab) => tab.context().close()));
   });
 
+  it('a worker stopped with SIGTERM mid-job leaves cleanly and the job completes', async () => {
+    const view = { width: 1280, height: 720, cx: -0.5, cy: 0, scale: 3 / 1280, maxIter: 3000 };
+    const link = await createRoomLink(server.url.replace(/\/$/, ''));
+    const nodes = [worker('stays', link), worker('leaves', link)];
+    await Promise.all(nodes.map((node) => node.waitForLine(/joined the room/, 20_000)));
+    const out = join(dir, 'sigterm');
+    const run = cli('run', [...runArgs(view), '--room', link, '--out', out]);
+    await run.waitForLine(/progress: [1-9]\d*\//, 30_000);
+    const stoppedAt = performance.now();
+    nodes[1]!.child.kill('SIGTERM');
+    assert.equal(await nodes[1]!.exit(15_000), 0, nodes[1]!.output());
+    assert.ok(performance.now() - stoppedAt < 12_000);
+    assert.match(nodes[1]!.lines.join('\n'), /SIGTERM: finishing the chunks in hand/);
+    assert.equal(await run.exit(120_000), 0, run.output());
+    const { report, counts } = await readRunOutput(out);
+    assertReferenceSample(counts, view, 5000);
+    assert.equal(report.chunks.done, report.chunks.total);
+    const stays = report.peers.find((peer) => peer.name === 'stays');
+    assert.ok(stays && stays.chunks > 0);
+  });
+
   it('a worker killed with SIGKILL mid-job: the job completes with identical output', async () => {
     const view = { width: 1280, height: 720, cx: -0.5, cy: 0, scale: 3 / 1280, maxIter: 3000 };
     const link = await createRoomLink(server.url.replace(/\/$/, ''));
