@@ -34,7 +34,7 @@ export async function benchNodeKernel(runs = 3): Promise<NodeKernelBench> {
     const started = performance.now();
     const output = mandelbrot.createOutput(params);
     for (const tile of tiles) {
-      mandelbrot.merge(output, params, tile, mandelbrot.execute(kernel, params, tile));
+      mandelbrot.merge(output, params, tile, mandelbrot.execute(kernel, params, tile, []));
     }
     simdMs = Math.min(simdMs, performance.now() - started);
     simd = output;

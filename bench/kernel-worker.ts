@@ -31,7 +31,7 @@ self.onmessage = async (event: MessageEvent<Request>) => {
   const simdMs = best(simdRuns, () => {
     simdOutput = mandelbrot.createOutput(params);
     for (const tile of tiles)
-      mandelbrot.merge(simdOutput, params, tile, mandelbrot.execute(kernel, params, tile));
+      mandelbrot.merge(simdOutput, params, tile, mandelbrot.execute(kernel, params, tile, []));
   });
   const whole = { x: 0, y: 0, w: params.width, h: params.height };
   let scalarCounts: Uint32Array = new Uint32Array(0);

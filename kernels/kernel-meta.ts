@@ -31,8 +31,27 @@ export interface KernelMeta<Params, Chunk, Output> {
   split(params: Params): Chunk[];
   /** Relative cost of a chunk (e.g. pixels × max iterations), for batching and throughput. */
   cost(params: Params, chunk: Chunk): number;
-  /** Computes one chunk in a worker; returns its result in the compact wire encoding. */
-  execute(kernel: KernelInstance, params: Params, chunk: Chunk): Uint8Array;
+  /**
+   * Computes one chunk in a worker; returns its result in the compact wire encoding.
+   * `inputs` are the bytes of the blobs `inputsOf` names, in that order (none for jobs
+   * without input data).
+   */
+  execute(
+    kernel: KernelInstance,
+    params: Params,
+    chunk: Chunk,
+    inputs: readonly Uint8Array[],
+  ): Uint8Array;
+  /**
+   * Jobs with input data (matrices, password lists) only. The job's data travels as named,
+   * content-addressed blobs: the controller cuts the data into blobs with `blobs`, announces
+   * their names with their SHA-256, and a peer fetches the blobs a chunk names here (from the
+   * controller or any peer that holds them) before running it. Names are short strings
+   * (e.g. 'a/3'); the same name always means the same bytes within a job.
+   */
+  inputsOf?(params: Params, chunk: Chunk): string[];
+  /** Controller side of `inputsOf`: the job's data (its shape is the kernel's own) as named blobs. */
+  blobs?(params: Params, data: unknown): Map<string, Uint8Array>;
   /**
    * The largest valid result of a chunk in bytes, when the kernel knows it: the controller
    * then decodes into a buffer of that size instead of a generic 16 MiB bound.

@@ -80,13 +80,15 @@ export const kernelWorkerApi = {
 
   /**
    * Computes one chunk with a loaded kernel. Parameters and chunk come from the wire, so the
-   * meta parses them here, next to the code they feed. A trap fails with 'kernel-failed'.
+   * meta parses them here, next to the code they feed. `inputs` are the bytes of the blobs
+   * the chunk names (`inputsOf`), in order. A trap fails with 'kernel-failed'.
    */
   async run(
     name: string,
     sha256: string,
     params: unknown,
     chunk: unknown,
+    inputs: readonly Uint8Array[] = [],
   ): Promise<WorkerOutcome<ChunkOutput>> {
     const kernel = loaded.get(keyOf(name, sha256));
     if (!kernel) return { ok: false, code: 'kernel-unavailable', details: `${name} not loaded` };
@@ -96,7 +98,7 @@ export const kernelWorkerApi = {
       kernel.instance ??= instantiateKernel(kernel.module, kernel.meta);
       const instance = await kernel.instance;
       const started = performance.now();
-      const output = kernel.meta.execute(instance, parsedParams, parsedChunk);
+      const output = kernel.meta.execute(instance, parsedParams, parsedChunk, inputs);
       const ms = performance.now() - started;
       const result = ownBuffer(output, instance);
       return Comlink.transfer({ ok: true, value: { result, ms } }, [result.buffer]);

@@ -113,12 +113,12 @@ describe('mandelbrot kernel module', () => {
       instantiateBuiltKernel({ name: mandelbrot.name, maxMemoryPages });
     const roomy = await capped(mandelbrot.maxMemoryPages);
     assert.deepEqual(
-      decode(mandelbrot.execute(roomy, params, tile), 4).slice(-3),
+      decode(mandelbrot.execute(roomy, params, tile, []), 4).slice(-3),
       Uint32Array.of(1, 1, 1),
     );
     const cramped = await capped(4);
     assert.throws(
-      () => mandelbrot.execute(cramped, params, tile),
+      () => mandelbrot.execute(cramped, params, tile, []),
       (err) => isPdError(err, 'kernel-failed'),
     );
   });
@@ -130,7 +130,7 @@ describe('mandelbrot tiles equal the reference bit for bit', () => {
       const bytes = bytesPerCount(params.maxIter);
       const output = mandelbrot.createOutput(params);
       for (const tile of tiles ?? mandelbrot.split(params)) {
-        const result = mandelbrot.execute(kernel, params, tile);
+        const result = mandelbrot.execute(kernel, params, tile, []);
         mandelbrot.validateResult(params, tile, result);
         const expected = referenceTile(params, tile);
         assert.deepEqual(decode(result, bytes), expected, `wasm tile ${JSON.stringify(tile)}`);
@@ -152,9 +152,9 @@ describe('mandelbrot tiles equal the reference bit for bit', () => {
     assert.equal(bytesPerCount(65536), 4);
     const tile = { x: 0, y: 0, w: 3, h: 2 };
     const base = { width: 3, height: 2, cx: -0.2, cy: 0, scale: 0.01 };
-    assert.equal(mandelbrot.execute(kernel, { ...base, maxIter: 65535 }, tile).byteLength, 12);
+    assert.equal(mandelbrot.execute(kernel, { ...base, maxIter: 65535 }, tile, []).byteLength, 12);
     const wide = { ...base, maxIter: 65536 };
-    const result = mandelbrot.execute(kernel, wide, tile);
+    const result = mandelbrot.execute(kernel, wide, tile, []);
     assert.equal(result.byteLength, 24);
     const output = mandelbrot.createOutput(wide);
     mandelbrot.merge(output, wide, tile, result);
@@ -174,7 +174,7 @@ describe('mandelbrot tiles equal the reference bit for bit', () => {
     assert.ok(tiles.length >= 100 && tiles.length <= 300, `${tiles.length} tiles`);
     const output = mandelbrot.createOutput(params);
     for (const tile of tiles)
-      mandelbrot.merge(output, params, tile, mandelbrot.execute(kernel, params, tile));
+      mandelbrot.merge(output, params, tile, mandelbrot.execute(kernel, params, tile, []));
     const next = random(42);
     for (let k = 0; k < 2000; k++) {
       const px = Math.floor(next() * 1920);
