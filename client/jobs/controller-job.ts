@@ -44,6 +44,8 @@ export interface ControllerJobConfig {
   meta: AnyMeta;
   params: unknown;
   kernel: { name: string; sha256: string };
+  /** Jobs with input data: their blob manifest's SHA-256 (see RoomJobs.submit). */
+  manifest?: string;
   localCores: number;
   send: (to: string, message: OutgoingJobMessage) => void;
   store?: JobStore;
@@ -95,6 +97,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
       jobId: config.jobId,
       selfId: config.selfId,
       kernel: config.kernel,
+      ...(config.manifest ? { manifest: config.manifest } : {}),
       params: config.params,
       chunks: this.chunks.map((descriptor) => ({
         descriptor,

@@ -29,6 +29,8 @@ const messages = {
   'kernel-aborted': 'kernel run was aborted',
   'kernel-unavailable': 'kernel worker could not start or crashed',
   'pool-closed': 'the worker pool is closed',
+  'blob-unavailable':
+    'no peer could supply a blob of job data (or its bytes did not match their SHA-256)',
 } as const;
 
 /** Every error code ProcessDistro raises. */

@@ -16,6 +16,8 @@ export interface KernelJob {
   bytes: Uint8Array;
   params: unknown;
   chunk: unknown;
+  /** The blobs of job data the chunk names (`inputsOf`), in order; copied to the worker. */
+  inputs?: readonly Uint8Array[];
 }
 
 /** Limits of one run. */
@@ -255,7 +257,9 @@ export class WorkerPool {
       unwrap(await handle.api.load(job.kernel, job.sha256, job.bytes));
       handle.loaded.add(key);
     }
-    return unwrap(await handle.api.run(job.kernel, job.sha256, job.params, job.chunk));
+    return unwrap(
+      await handle.api.run(job.kernel, job.sha256, job.params, job.chunk, job.inputs ?? []),
+    );
   }
 
   #startWorker(slot: Slot): WorkerHandle {

@@ -124,6 +124,7 @@ export class ControllerCore {
       controllerId: this.config.selfId,
       epoch: this.epoch,
       chunkCount: this.table.size,
+      ...(this.config.manifest ? { manifest: this.config.manifest } : {}),
     });
   }
 

@@ -59,6 +59,8 @@ export interface ControllerConfig {
   /** This peer's id: the controller's identity and, when it computes, its own peer's. */
   selfId: string;
   kernel: { name: string; sha256: string };
+  /** Jobs with input data: the SHA-256 of their blob manifest, sent in `job-announce`. */
+  manifest?: string;
   /** The job's parameters as sent in `job-announce` (plain JSON). */
   params: unknown;
   /** The kernel's split: chunk id = index; descriptor is plain JSON; cost as `meta.cost`. */

@@ -63,6 +63,11 @@ const jobAnnounce = message('job-announce', {
   /** Grows with every controller restart; older epochs are ignored. */
   epoch: count,
   chunkCount: v.pipe(count, v.maxValue(MAX_CHUNKS_PER_JOB)),
+  /**
+   * Jobs with input data: the SHA-256 of the job's blob manifest (a blob itself: JSON of
+   * blob name → SHA-256), fetched with `blob-request` like every blob.
+   */
+  manifest: v.optional(sha256),
 });
 
 /** Controller → peer: these chunks are yours (possibly none, when the queue is empty). */
@@ -140,6 +145,13 @@ const kernelRequest = message('kernel-request', { sha256 });
 /** A kernel's bytes in the body; the receiver checks the SHA-256 before compiling. */
 const kernelBytes = message('kernel-bytes', { sha256, bytes: count });
 
+/** Ask a peer for a blob of job data (or a manifest) by content hash. */
+const blobRequest = message('blob-request', { sha256 });
+/** A blob's bytes in the body; the receiver checks the SHA-256 before using them. */
+const blobBytes = message('blob-bytes', { sha256, bytes: count });
+/** The asked peer does not hold that blob: ask the next one. */
+const blobMissing = message('blob-missing', { sha256 });
+
 /** Every scheduler message, keyed by type (spread into the peer protocol's table). */
 export const jobSchemas = {
   'job-announce': jobAnnounce,
@@ -157,6 +169,9 @@ export const jobSchemas = {
   'job-done': jobDone,
   'kernel-request': kernelRequest,
   'kernel-bytes': kernelBytes,
+  'blob-request': blobRequest,
+  'blob-bytes': blobBytes,
+  'blob-missing': blobMissing,
 } as const;
 
 type JobSchemas = typeof jobSchemas;

@@ -26,6 +26,7 @@ const samples: OutgoingJobMessage[] = [
     controllerId: 'peer-A',
     epoch: 2,
     chunkCount: 16,
+    manifest: sha256,
   },
   { type: 'chunk-assign', jobId, epoch: 2, chunks: [chunk(0), chunk(15)], remaining: 14 },
   { type: 'chunk-request', jobId, want: 4 },
@@ -41,6 +42,9 @@ const samples: OutgoingJobMessage[] = [
   { type: 'job-done', jobId, epoch: 2 },
   { type: 'kernel-request', sha256 },
   { type: 'kernel-bytes', sha256, bytes: 1024 },
+  { type: 'blob-request', sha256 },
+  { type: 'blob-bytes', sha256, bytes: 4096 },
+  { type: 'blob-missing', sha256 },
 ];
 
 /** The code and message parsePeerMessage throws for a header, or undefined if it passes. */
