@@ -5,10 +5,12 @@
 import { PdError } from '../client/protocol/errors.ts';
 import type { KernelMeta } from './kernel-meta.ts';
 import { mandelbrot } from './mandelbrot/meta.ts';
+import { matmul } from './matmul/meta.ts';
 import { noop } from './noop/meta.ts';
+import { pbkdf2 } from './pbkdf2/meta.ts';
 
 /** The kernels this build knows, keyed by name (each meta's `name`). */
-export const kernels = { mandelbrot, noop } as const;
+export const kernels = { mandelbrot, matmul, noop, pbkdf2 } as const;
 
 /** A kernel's wire name. */
 export type KernelName = keyof typeof kernels;

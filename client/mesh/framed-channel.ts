@@ -27,11 +27,17 @@ export interface ChannelLike {
 
 /** Options of a FramedChannel; the assembler limits bound what the remote may make us hold. */
 export interface FramedChannelOptions extends FrameAssemblerLimits {
-  /** Largest message the channel takes, fragment header included; see `fragmentSizeFor`. */
+  /**
+   * Largest message to hand the channel, fragment header included: pass
+   * `fragmentSizeFor(pc.sctp?.maxMessageSize)`. Default 32 KiB.
+   */
   maxMessageSize?: number;
-  /** Stop handing fragments to the channel at this many buffered bytes; default 4 MiB. */
+  /**
+   * Stop handing fragments to the channel at this many buffered bytes; default
+   * `DEFAULT_HIGH_WATER_MARK`, 64 KiB (see there for why so little).
+   */
   highWaterMark?: number;
-  /** Resume when the buffer drains to this many bytes; default 1 MiB, at most highWaterMark/4. */
+  /** Resume when the buffer drains to this many bytes; default half the high-water mark. */
   lowWaterMark?: number;
 }
 
@@ -60,19 +66,35 @@ export interface FramedChannelStats {
   maxBufferedAmount: number;
 }
 
-/** The largest message size the browsers in a room reliably agree on. */
-const MAX_FRAGMENT_BYTES = 256 * 1024;
-/** What every WebRTC stack has taken since before `maxMessageSize` was exposed. */
-const FALLBACK_FRAGMENT_BYTES = 64 * 1024;
+/**
+ * Bytes kept queued in the channel at most (plus one fragment). A deep queue stalls Chromium:
+ * whatever is queued, its SCTP stack sends in one burst as far as the congestion window
+ * allows, and the renderer hands at most 64 KiB of packets at a time to the network service,
+ * dropping the rest (kMaximumInFlightBytes in
+ * third_party/blink/renderer/platform/p2p/ipc_socket_factory.cc, https://crbug.com/237960).
+ * On a fresh connection the window grows until such bursts lose packets, and retransmission
+ * timeouts then stall the link for seconds: with 4 MiB queued, the first 5 MiB on a new link
+ * took 0.7–2.1 s (2.5–7 MB/s, against 20–29 MB/s once warm); with 64 KiB, 0.2–0.26 s. Control
+ * frames wait behind this queue too, so it also bounds their delay.
+ */
+export const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * Fragments are at most this long, whatever the transport advertises: each `send` reaches the
+ * SCTP stack as one burst (see DEFAULT_HIGH_WATER_MARK). Between two Chromium tabs 32 KiB did
+ * better than 64 KiB with the 64 KiB queue, and between Node peers no worse
+ * (bench/datachannel.ts). Every WebRTC stack takes messages of this size.
+ */
+const MAX_FRAGMENT_BYTES = 32 * 1024;
 
 /**
  * The fragment size to use for a channel whose transport advertises `advertised` (pass
- * `pc.sctp?.maxMessageSize`): capped at 256 KiB, 64 KiB when unknown. Firefox advertises
- * 1 GiB and a remote `max-message-size:0` reads as Infinity, neither of which a Chromium peer
- * would accept in one message.
+ * `pc.sctp?.maxMessageSize`): 32 KiB, or less where the transport takes less. Firefox
+ * advertises 1 GiB and a remote `max-message-size:0` reads as Infinity; unknown (no `sctp`
+ * yet, or an implementation without it) means the 32 KiB every stack takes.
  */
 export function fragmentSizeFor(advertised: number | null | undefined): number {
-  if (typeof advertised !== 'number' || !(advertised > 0)) return FALLBACK_FRAGMENT_BYTES;
+  if (typeof advertised !== 'number' || !(advertised > 0)) return MAX_FRAGMENT_BYTES;
   return Math.min(Math.floor(advertised), MAX_FRAGMENT_BYTES);
 }
 
@@ -115,12 +137,12 @@ export class FramedChannel {
 
   constructor(channel: ChannelLike, options: FramedChannelOptions = {}) {
     this.#channel = channel;
-    this.#maxMessageSize = options.maxMessageSize ?? FALLBACK_FRAGMENT_BYTES;
+    this.#maxMessageSize = options.maxMessageSize ?? MAX_FRAGMENT_BYTES;
     if (!Number.isInteger(this.#maxMessageSize) || this.#maxMessageSize <= FRAGMENT_HEADER_BYTES) {
       throw new RangeError(`maxMessageSize must be an integer above ${FRAGMENT_HEADER_BYTES}`);
     }
-    this.#highWaterMark = options.highWaterMark ?? 4 * 1024 * 1024;
-    const lowWaterMark = options.lowWaterMark ?? Math.min(1024 * 1024, this.#highWaterMark / 4);
+    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    const lowWaterMark = options.lowWaterMark ?? Math.floor(this.#highWaterMark / 2);
     // 'bufferedamountlow' fires only when the buffer falls to the threshold from above, so a
     // pause at the high mark resumes only if the low mark lies strictly below it.
     if (!(lowWaterMark >= 0 && lowWaterMark < this.#highWaterMark)) {

@@ -15,7 +15,7 @@ import {
   type PeerMessageOf,
 } from '../protocol/messages.ts';
 import { Emitter } from './emitter.ts';
-import { FramedChannel } from './framed-channel.ts';
+import { FramedChannel, fragmentSizeFor } from './framed-channel.ts';
 import type { IncomingMessage } from './transport.ts';
 
 /** connecting → open (channel up, hello received) → closed (for good; make a new link). */
@@ -55,8 +55,6 @@ interface SimplePeerInternals {
   _pc: RTCPeerConnection | null;
 }
 
-const FALLBACK_MAX_MESSAGE_SIZE = 64 * 1024;
-const MAX_FRAGMENT = 256 * 1024;
 /** Errors answered per second at most, so two confused peers cannot ping-pong errors. */
 const MAX_ERROR_REPLIES_PER_SECOND = 5;
 /** Messages held before 'connect' at most; a peer flooding before it is ready is dropped. */
@@ -182,8 +180,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     const internals = this.peer as unknown as SimplePeerInternals;
     const dataChannel = internals._channel;
     if (!dataChannel) return this.close('error');
-    const advertised = internals._pc?.sctp?.maxMessageSize;
-    const maxMessageSize = Math.min(MAX_FRAGMENT, advertised || FALLBACK_MAX_MESSAGE_SIZE);
+    // The framing layer's defaults (a 64 KiB send queue, 32 KiB fragments) suit every stack:
+    // Chromium needs them (see DEFAULT_HIGH_WATER_MARK) and node-datachannel loses nothing.
+    const maxMessageSize = fragmentSizeFor(internals._pc?.sctp?.maxMessageSize);
     this.channel = new FramedChannel(dataChannel, { maxMessageSize });
     // Messages go to the framing layer straight from the channel: simple-peer's own path
     // copies each into a Buffer and pushes it through a readable stream, which costs most of

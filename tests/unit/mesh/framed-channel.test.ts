@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { isPdError } from '../../../client/protocol/errors.ts';
 import type { Frame } from '../../../client/protocol/frame.ts';
 import {
+  DEFAULT_HIGH_WATER_MARK,
   FramedChannel,
   fragmentSizeFor,
   type ChannelLike,
@@ -203,6 +204,35 @@ describe('FramedChannel (fake channel)', () => {
     assert.equal(frames.length, 1);
   });
 
+  it('by default keeps at most 64 KiB plus one 32 KiB fragment queued', async () => {
+    // Chromium stalls for seconds on a fresh link when more is queued (DEFAULT_HIGH_WATER_MARK).
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel);
+    assert.equal(DEFAULT_HIGH_WATER_MARK, 64 * 1024);
+    assert.equal(channel.bufferedAmountLowThreshold, 32 * 1024);
+    const frame = { header: { type: 'bulk' }, body: body(1024 * 1024, 6) };
+    const sent = framed.send(frame);
+    assert.ok(channel.bufferedAmount >= 64 * 1024, 'fills up to the mark at once');
+    assert.deepEqual(
+      channel.sent.map((fragment) => fragment.byteLength),
+      [32 * 1024, 32 * 1024],
+    );
+    const received: Frame[] = [];
+    const receiver = new FramedChannel(new FakeChannel());
+    receiver.onFrame((f) => received.push(f));
+    await drainUntil(
+      channel,
+      () => {
+        deliver(channel, receiver);
+        return received.length === 1;
+      },
+      10_000,
+    );
+    await sent;
+    assert.ok(channel.maxBufferedAmount <= 64 * 1024 + 32 * 1024, `${channel.maxBufferedAmount}`);
+    assert.deepEqual(received, [frame]);
+  });
+
   it('rejects water marks that would never resume', () => {
     assert.throws(
       () => new FramedChannel(new FakeChannel(), { highWaterMark: 100, lowWaterMark: 100 }),
@@ -212,12 +242,13 @@ describe('FramedChannel (fake channel)', () => {
 });
 
 describe('fragmentSizeFor', () => {
-  it('caps what the transport advertises at 256 KiB and falls back to 64 KiB', () => {
-    assert.equal(fragmentSizeFor(undefined), 64 * 1024);
-    assert.equal(fragmentSizeFor(null), 64 * 1024);
-    assert.equal(fragmentSizeFor(0), 64 * 1024);
-    assert.equal(fragmentSizeFor(100_000), 100_000);
-    assert.equal(fragmentSizeFor(1024 ** 3), 256 * 1024);
-    assert.equal(fragmentSizeFor(Infinity), 256 * 1024);
+  it('caps what the transport advertises at 32 KiB, the size for unknown transports', () => {
+    assert.equal(fragmentSizeFor(undefined), 32 * 1024);
+    assert.equal(fragmentSizeFor(null), 32 * 1024);
+    assert.equal(fragmentSizeFor(0), 32 * 1024);
+    assert.equal(fragmentSizeFor(16_000), 16_000);
+    assert.equal(fragmentSizeFor(256 * 1024), 32 * 1024); // what Chromium and libdatachannel say
+    assert.equal(fragmentSizeFor(1024 ** 3), 32 * 1024);
+    assert.equal(fragmentSizeFor(Infinity), 32 * 1024);
   });
 });
