@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-liftoff
 // Entry point of the `processdistro` command. The sources are TypeScript, run through tsx
 // so that there is no separate compile step.
 import { register } from 'tsx/esm/api';

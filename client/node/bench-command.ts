@@ -9,6 +9,7 @@ import { runBuild, staleBuildReason } from '../../signaling/build-if-needed.ts';
 import { DEFAULT_OPTIONS, PACKAGE_ROOT } from '../../signaling/config.ts';
 import { readArgs, UsageError, withUsage } from './args.ts';
 import { loadKernelBytes } from './kernel-files.ts';
+import { NODE_FLAGS } from './local-mesh.ts';
 import { SECTIONS, type Section } from '../../bench/sections.ts';
 
 export const BENCH_HELP = `Usage: processdistro bench [options]
@@ -93,7 +94,13 @@ function inNamespace(argv: string[], io: CliIo): Promise<number> {
   return new Promise((resolvePromise) => {
     const child = spawn(
       join(PACKAGE_ROOT, 'scripts/netns.sh'),
-      [process.execPath, join(PACKAGE_ROOT, 'bin/processdistro.js'), 'bench', ...argv],
+      [
+        process.execPath,
+        ...NODE_FLAGS,
+        join(PACKAGE_ROOT, 'bin/processdistro.js'),
+        'bench',
+        ...argv,
+      ],
       { cwd: PACKAGE_ROOT, stdio: 'inherit' },
     );
     child.on('error', (err) => {

@@ -34,6 +34,15 @@ export interface LocalWorker {
 
 const BIN = join(PACKAGE_ROOT, 'bin/processdistro.js');
 
+/**
+ * Node flags for processes that run kernels: compile WebAssembly with the optimising tier
+ * at once. V8's baseline tier (Liftoff) otherwise runs a kernel's long loops for whole jobs
+ * before tiering up — measured ~1.6× slower for the first renders in a fresh worker thread.
+ * A V8 flag is process-wide and cannot be set for one worker, hence on the command line
+ * (bin/processdistro.js's shebang carries it too).
+ */
+export const NODE_FLAGS = ['--no-liftoff'];
+
 /** Creates a room on a running server (POST /api/rooms) and returns its loopback link. */
 export async function createRoomLink(serverUrl: string): Promise<string> {
   const response = await fetch(new URL('/api/rooms', serverUrl), { method: 'POST' });
@@ -69,6 +78,7 @@ export async function startLocalMesh(options: {
     const child = spawn(
       process.execPath,
       [
+        ...NODE_FLAGS,
         BIN,
         'worker',
         '--room',

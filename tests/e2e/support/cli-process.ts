@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../../client/node/local-mesh.ts';
 import type { RunReport } from '../../../client/node/run-command.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,11 +22,15 @@ export class CliProcess {
     readonly label: string,
     args: string[],
   ) {
-    this.child = spawn(process.execPath, [join(ROOT, 'bin/processdistro.js'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    this.child = spawn(
+      process.execPath,
+      [...NODE_FLAGS, join(ROOT, 'bin/processdistro.js'), ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => this.onLine(line));
     }
