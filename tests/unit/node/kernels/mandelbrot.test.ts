@@ -1,10 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  compileBuiltKernel,
-  instantiateBuiltKernel,
-} from '../../../../client/node/main-thread-kernel.ts';
+import { instantiateBuiltKernel } from '../../../../client/node/main-thread-kernel.ts';
 import { isPdError } from '../../../../client/protocol/errors.ts';
 import { kernelByName } from '../../../../kernels/registry.ts';
 import {
@@ -18,8 +15,8 @@ import {
 } from '../../../../kernels/mandelbrot/meta.ts';
 import { mandelbrotScalar } from '../../../../kernels/mandelbrot/scalar.ts';
 import { referenceCount } from '../../../support/mandelbrot-reference.ts';
+import { itChecksTheKernelModule, random } from './support.ts';
 
-const wasmModule = await compileBuiltKernel('mandelbrot');
 const kernel = await instantiateBuiltKernel(mandelbrot);
 
 function referenceTile(p: MandelbrotParams, tile: MandelbrotTile): Uint32Array {
@@ -39,16 +36,6 @@ function decode(result: Uint8Array, bytes: 2 | 4): Uint32Array {
     out[i] = bytes === 2 ? view.getUint16(2 * i, true) : view.getUint32(4 * i, true);
   }
   return out;
-}
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 const seahorse = { cx: -0.743643887037151, cy: 0.13182590420533 };
@@ -86,24 +73,7 @@ const views: { name: string; params: MandelbrotParams; tiles?: MandelbrotTile[] 
 ];
 
 describe('mandelbrot kernel module', () => {
-  it('imports exactly env.memory and env.abort', () => {
-    const imports = WebAssembly.Module.imports(wasmModule)
-      .map(({ module, name, kind }) => `${module}.${name}:${kind}`)
-      .sort();
-    assert.deepEqual(imports, ['env.abort:function', 'env.memory:memory']);
-  });
-
-  it('declares the memory maximum that meta.ts caps it at', async () => {
-    // The loader lowers its cap to the declared maximum, so link by hand to see the declaration.
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: mandelbrot.maxMemoryPages + 1 });
-    const abort = (): never => {
-      throw new Error('kernel aborted');
-    };
-    await assert.rejects(
-      WebAssembly.instantiate(wasmModule, { env: { memory, abort } }),
-      WebAssembly.LinkError,
-    );
-  });
+  itChecksTheKernelModule(mandelbrot);
 
   it('fits the largest tile within the cap, and aborts instead of growing past it', async () => {
     // Far outside the set every count is 1, so the largest (u32) tile is quick.

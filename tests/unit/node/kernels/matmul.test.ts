@@ -1,11 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import {
-  compileBuiltKernel,
-  instantiateBuiltKernel,
-} from '../../../../client/node/main-thread-kernel.ts';
+import { instantiateBuiltKernel } from '../../../../client/node/main-thread-kernel.ts';
 import { isPdError } from '../../../../client/protocol/errors.ts';
 import type { KernelInstance } from '../../../../kernels/kernel-meta.ts';
 import { kernelByName } from '../../../../kernels/registry.ts';
@@ -21,19 +17,9 @@ import {
   type MatmulParams,
 } from '../../../../kernels/matmul/meta.ts';
 import { matmulReference } from '../../../../kernels/matmul/reference.ts';
+import { itChecksTheKernelModule, random } from './support.ts';
 
-const wasmModule = await compileBuiltKernel('matmul');
 const kernel = await instantiateBuiltKernel(matmul);
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** rows × cols values uniform in [−1, 1). */
 function randomMatrix(rows: number, cols: number, seed: number): Float64Array {
@@ -94,31 +80,7 @@ function checkProduct(params: MatmulParams, seed: number): void {
 const invalid = (err: unknown) => isPdError(err, 'message-invalid');
 
 describe('matmul kernel module', () => {
-  it('imports exactly env.memory and env.abort', () => {
-    const imports = WebAssembly.Module.imports(wasmModule)
-      .map(({ module, name, kind }) => `${module}.${name}:${kind}`)
-      .sort();
-    assert.deepEqual(imports, ['env.abort:function', 'env.memory:memory']);
-  });
-
-  it('declares the memory maximum that meta.ts caps it at (asc-flags agree)', async () => {
-    const source = readFileSync(
-      new URL('../../../../kernels/matmul/assembly/index.ts', import.meta.url),
-      'utf8',
-    );
-    const flags = source.split('\n').find((line) => line.startsWith('// asc-flags:'));
-    assert.equal(Number(/--maximumMemory (\d+)/.exec(flags ?? '')?.[1]), matmul.maxMemoryPages);
-    // The loader lowers its cap to the declared maximum, so link by hand to see the declaration.
-    const abort = (): never => {
-      throw new Error('kernel aborted');
-    };
-    const link = (maximum: number) =>
-      WebAssembly.instantiate(wasmModule, {
-        env: { memory: new WebAssembly.Memory({ initial: 1, maximum }), abort },
-      });
-    await link(matmul.maxMemoryPages);
-    await assert.rejects(link(matmul.maxMemoryPages + 1), WebAssembly.LinkError);
-  });
+  itChecksTheKernelModule(matmul);
 
   it('fits the largest tile of any job within the cap, with a page to spare for static data', () => {
     let worst = { bytes: 0, k: 0 };

@@ -1,11 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import {
-  compileBuiltKernel,
-  instantiateBuiltKernel,
-} from '../../../../client/node/main-thread-kernel.ts';
+import { instantiateBuiltKernel } from '../../../../client/node/main-thread-kernel.ts';
 import { isPdError } from '../../../../client/protocol/errors.ts';
 import type { KernelInstance } from '../../../../kernels/kernel-meta.ts';
 import { kernelByName } from '../../../../kernels/registry.ts';
@@ -21,19 +17,9 @@ import {
   planBlobs,
   type Pbkdf2Params,
 } from '../../../../kernels/pbkdf2/meta.ts';
+import { itChecksTheKernelModule, random } from './support.ts';
 
-const wasmModule = await compileBuiltKernel('pbkdf2');
 const kernel = await instantiateBuiltKernel(pbkdf2);
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Runs a whole job the way the controller and the workers do; returns the merged keys. */
 function runJob(
@@ -72,30 +58,7 @@ function nativeHex(pair: Pair, iterations: number, keyLength: number): string {
 }
 
 describe('pbkdf2 kernel module', () => {
-  it('imports exactly env.memory and env.abort', () => {
-    const imports = WebAssembly.Module.imports(wasmModule)
-      .map(({ module, name, kind }) => `${module}.${name}:${kind}`)
-      .sort();
-    assert.deepEqual(imports, ['env.abort:function', 'env.memory:memory']);
-  });
-
-  it('declares the memory maximum that meta.ts caps it at, as its asc-flags line says', async () => {
-    const source = readFileSync(
-      new URL('../../../../kernels/pbkdf2/assembly/index.ts', import.meta.url),
-      'utf8',
-    );
-    const flags = source.split('\n').find((line) => line.startsWith('// asc-flags:'));
-    assert.match(flags ?? '', new RegExp(`--maximumMemory ${pbkdf2.maxMemoryPages}(\\s|$)`));
-    // The loader lowers its cap to the declared maximum, so link by hand to see the declaration.
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: pbkdf2.maxMemoryPages + 1 });
-    const abort = (): never => {
-      throw new Error('kernel aborted');
-    };
-    await assert.rejects(
-      WebAssembly.instantiate(wasmModule, { env: { memory, abort } }),
-      WebAssembly.LinkError,
-    );
-  });
+  itChecksTheKernelModule(pbkdf2);
 
   it('fits the largest chunk within the cap, and aborts instead of growing past it', async () => {
     // 1024 pairs of 256 bytes fill one blob exactly; keyLength 1024 at one iteration makes the
