@@ -18,7 +18,8 @@ import {
 } from '../scheduler/job-messages.ts';
 import { PeerCore } from '../scheduler/peer-core.ts';
 import type { PeerEffect, PeerEvent, PeerJobSnapshot } from '../scheduler/peer-types.ts';
-import { BlobStore, decodeManifest, encodeManifest, type BlobManifest } from './blob-store.ts';
+import { BlobExchange } from './blob-exchange.ts';
+import { BlobStore } from './blob-store.ts';
 import { ControllerJob, type ControllerJobConfig } from './controller-job.ts';
 
 /** Runs one chunk on a worker (WorkerPool in a tab, worker_threads in Node). */
@@ -92,11 +93,6 @@ interface JobInfo {
   sources: Set<string>;
 }
 
-/** A `blob-request` in flight to one peer. */
-interface BlobAsk {
-  resolve(bytes: Uint8Array | undefined): void;
-}
-
 export class RoomJobs extends Emitter<RoomJobsEvents> {
   readonly selfId: string;
   readonly peer: PeerCore;
@@ -109,10 +105,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
   readonly blobs: BlobStore;
   /** Manifest hashes announced per job (a job-announce comes before its load-kernel). */
   private readonly manifests = new Map<string, string>();
-  /** `${peerId} ${sha256}` → the request waiting for that peer's answer. */
-  private readonly blobAsks = new Map<string, BlobAsk>();
-  /** Blob fetches in flight, so concurrent chunks needing one panel fetch it once. */
-  private readonly blobFetches = new Map<string, Promise<Uint8Array>>();
+  private readonly blobExchange: BlobExchange;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly timer: ReturnType<typeof setInterval>;
 
@@ -121,6 +114,12 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
     const { transport } = options;
     this.selfId = transport.selfId;
     this.blobs = options.blobs ?? new BlobStore();
+    this.blobExchange = new BlobExchange({
+      selfId: this.selfId,
+      store: this.blobs,
+      send: (to, message, body) => this.route(to, message, body),
+      timeoutMs: options.blobFetchTimeoutMs ?? 30_000,
+    });
     this.peer = new PeerCore({
       selfId: this.selfId,
       workers: options.workers * RUNS_PER_WORKER,
@@ -128,7 +127,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
     this.unsubscribe.push(
       transport.onMessage((event) => this.incoming(event)),
       transport.onPeerChange(({ peerId, open }) => {
-        if (!open) this.dropBlobAsks(peerId);
+        if (!open) this.blobExchange.peerLeft(peerId);
         this.toPeer(open ? { type: 'peer-joined', peerId } : { type: 'peer-left', peerId });
         for (const job of this.controllers.values()) {
           job.handle(
@@ -164,7 +163,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       .catch(() => sha256Hex(kernel.bytes));
     this.kernelBytes.set(sha256, kernel.bytes);
     const manifest = meta.blobs
-      ? await this.storeJobData(jobId, meta, params, options.data)
+      ? await this.blobExchange.publishJobData(`controller:${jobId}`, meta, params, options.data)
       : undefined;
     const job = new ControllerJob({
       jobId,
@@ -190,26 +189,6 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       job.handle({ type: 'peer-joined', peerId, cores: this.options.coresOf(peerId) });
     }
     return job;
-  }
-
-  /**
-   * Cuts a job's input data into its blobs, keeps them (and their manifest) here for as long
-   * as the job runs, and resolves with the manifest's SHA-256.
-   */
-  private async storeJobData(
-    jobId: string,
-    meta: ReturnType<typeof kernelByName>,
-    params: unknown,
-    data: unknown,
-  ): Promise<string> {
-    if (data === undefined) throw new PdError('message-invalid', `${meta.name} needs input data`);
-    const manifest: BlobManifest = {};
-    for (const [name, bytes] of meta.blobs!(meta.parseParams(params), data)) {
-      manifest[name] = await this.blobs.put(bytes);
-    }
-    const manifestSha = await this.blobs.put(encodeManifest(manifest));
-    this.blobs.hold(`controller:${jobId}`, [manifestSha, ...Object.values(manifest)]);
-    return manifestSha;
   }
 
   /** Changes the workers this member computes with. */
@@ -243,9 +222,9 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
   private jobMessage(from: string, message: JobMessage, body?: Uint8Array): void {
     if (message.type === 'kernel-request') return this.sendKernel(from, message.sha256);
     if (message.type === 'kernel-bytes') return void this.receiveKernel(message.sha256, body);
-    if (message.type === 'blob-request') return this.sendBlob(from, message.sha256);
-    if (message.type === 'blob-bytes') return this.answerBlobAsk(from, message.sha256, body);
-    if (message.type === 'blob-missing') return this.answerBlobAsk(from, message.sha256);
+    if (message.type === 'blob-request') return this.blobExchange.serve(from, message.sha256);
+    if (message.type === 'blob-bytes') return this.blobExchange.answer(from, message.sha256, body);
+    if (message.type === 'blob-missing') return this.blobExchange.answer(from, message.sha256);
     if (message.type === 'job-announce' && message.manifest) {
       this.manifests.set(message.jobId, message.manifest);
     }
@@ -310,9 +289,9 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       const manifestSha = this.manifests.get(jobId);
       if (meta.inputsOf && !manifestSha) throw new PdError('blob-unavailable', 'no manifest');
       if (manifestSha) {
-        this.blobs.hold(`peer:${jobId}`, [manifestSha]);
-        const bytes = await this.fetchBlob(manifestSha, [controllerId]);
-        info.manifest = decodeManifest(bytes);
+        info.manifest = await this.blobExchange.fetchManifest(`peer:${jobId}`, manifestSha, [
+          controllerId,
+        ]);
       }
       this.toPeer({ type: 'kernel-ready', jobId });
     } catch (err) {
@@ -329,7 +308,14 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
     if (!info?.bytes)
       return this.toPeer({ type: 'chunk-error', jobId, chunkId, reason: 'kernel not loaded' });
     try {
-      const inputs = await this.chunkInputs(jobId, info, descriptor);
+      // Peers that handed us chunks of this job first, then the controller, which has them all.
+      const inputs = await this.blobExchange.fetchInputs(`peer:${jobId}`, {
+        meta: kernelByName(info.kernel),
+        params: info.params,
+        manifest: info.manifest,
+        descriptor,
+        sources: [...info.sources, info.controllerId],
+      });
       const { result, ms } = await this.options.runner.run(
         {
           kernel: info.kernel,
@@ -352,96 +338,6 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
         reason: err instanceof Error ? err.message : String(err),
       });
     }
-  }
-
-  /** The bytes of the blobs a chunk names, fetched where missing (none for most kernels). */
-  private async chunkInputs(
-    jobId: string,
-    info: JobInfo,
-    descriptor: unknown,
-  ): Promise<Uint8Array[]> {
-    const meta = kernelByName(info.kernel);
-    if (!meta.inputsOf) return [];
-    const names = meta.inputsOf(info.params, meta.parseChunk(descriptor, info.params));
-    const shas = names.map((name) => {
-      const sha256 = info.manifest?.get(name);
-      if (!sha256) throw new PdError('blob-unavailable', `no blob '${name}' in the manifest`);
-      return sha256;
-    });
-    this.blobs.hold(`peer:${jobId}`, shas);
-    // Peers that handed us chunks of this job first, then the controller, which has them all.
-    const sources = [...info.sources, info.controllerId];
-    return Promise.all(shas.map((sha256) => this.fetchBlob(sha256, sources)));
-  }
-
-  /**
-   * A blob by hash: from the store, else from the first of `sources` that has it (each is
-   * asked in turn; a wrong hash counts as not having it). Concurrent fetches share one.
-   */
-  fetchBlob(sha256: string, sources: readonly string[]): Promise<Uint8Array> {
-    const held = this.blobs.get(sha256);
-    if (held) return Promise.resolve(held);
-    let fetch = this.blobFetches.get(sha256);
-    if (!fetch) {
-      fetch = this.fetchBlobFrom(sha256, sources).finally(() => this.blobFetches.delete(sha256));
-      this.blobFetches.set(sha256, fetch);
-    }
-    return fetch;
-  }
-
-  private async fetchBlobFrom(sha256: string, sources: readonly string[]): Promise<Uint8Array> {
-    for (const peerId of new Set(sources)) {
-      if (peerId === this.selfId) continue;
-      const bytes = await this.askForBlob(peerId, sha256);
-      if (bytes && (await sha256Hex(bytes)) === sha256) {
-        this.blobs.putChecked(sha256, bytes);
-        return bytes;
-      }
-    }
-    const held = this.blobs.get(sha256); // a source may be this member itself
-    if (held) return held;
-    throw new PdError('blob-unavailable', `${sha256.slice(0, 12)} from ${sources.join(', ')}`);
-  }
-
-  /** One `blob-request`: resolves with the bytes, or undefined (missing, timeout, peer gone). */
-  private askForBlob(peerId: string, sha256: string): Promise<Uint8Array | undefined> {
-    const key = `${peerId} ${sha256}`;
-    const pending = this.blobAsks.get(key);
-    if (pending) this.blobAsks.delete(key); // a newer ask replaces it
-    return new Promise((resolve) => {
-      const timer = setTimeout(
-        () => this.answerBlobAsk(peerId, sha256),
-        this.options.blobFetchTimeoutMs ?? 30_000,
-      );
-      this.blobAsks.set(key, {
-        resolve: (bytes) => {
-          clearTimeout(timer);
-          resolve(bytes);
-        },
-      });
-      pending?.resolve(undefined);
-      this.route(peerId, { type: 'blob-request', sha256 });
-    });
-  }
-
-  private answerBlobAsk(from: string, sha256: string, body?: Uint8Array): void {
-    const key = `${from} ${sha256}`;
-    const ask = this.blobAsks.get(key);
-    if (!ask) return; // unasked, or answered already: ignored
-    this.blobAsks.delete(key);
-    ask.resolve(body);
-  }
-
-  private dropBlobAsks(peerId: string): void {
-    for (const key of [...this.blobAsks.keys()]) {
-      if (key.startsWith(`${peerId} `)) this.answerBlobAsk(peerId, key.slice(peerId.length + 1));
-    }
-  }
-
-  private sendBlob(to: string, sha256: string): void {
-    const bytes = this.blobs.get(sha256);
-    if (!bytes) return this.route(to, { type: 'blob-missing', sha256 });
-    this.route(to, { type: 'blob-bytes', sha256, bytes: bytes.byteLength }, bytes);
   }
 
   /** Asks a peer (the job's controller) for a kernel's bytes; the cache checks the hash. */

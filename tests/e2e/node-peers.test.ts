@@ -154,7 +154,8 @@ describe('headless Node peers', () => {
     await Promise.all(tabs.map((tab) => joinRoom(tab, link, 1)));
     await Promise.all(tabs.map((tab) => waitForConnectedPeers(tab, 1, 20_000)));
     const tabIds = await Promise.all(tabs.map((tab) => selfPeerId(tab)));
-    const view = { width: 800, height: 600, cx: -0.75, cy: 0.1, scale: 0.004, maxIter: 2000 };
+    // Big enough (~1.5 s of compute) that both tabs are sure to get chunks.
+    const view = { width: 1024, height: 768, cx: -0.75, cy: 0.1, scale: 0.003125, maxIter: 6000 };
     const out = join(dir, 'browser-peers');
     const run = cli('run', [...runArgs(view), '--room', link, '--out', out]);
     assert.equal(await run.exit(90_000), 0, run.output());
