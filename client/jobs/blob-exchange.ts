@@ -72,9 +72,9 @@ export class BlobExchange {
       descriptor: unknown;
       sources: readonly string[];
     },
-  ): Promise<Uint8Array[]> {
+  ): Promise<{ inputs: Uint8Array[]; fetchedBytes: number }> {
     const { meta, params, manifest } = chunk;
-    if (!meta.inputsOf) return [];
+    if (!meta.inputsOf) return { inputs: [], fetchedBytes: 0 };
     const names = meta.inputsOf(params, meta.parseChunk(chunk.descriptor, params));
     const shas = names.map((name) => {
       const sha256 = manifest?.get(name);
@@ -82,7 +82,17 @@ export class BlobExchange {
       return sha256;
     });
     this.options.store.hold(holder, shas);
-    return Promise.all(shas.map((sha256) => this.fetch(sha256, chunk.sources)));
+    let fetchedBytes = 0;
+    const inputs = await Promise.all(
+      shas.map(async (sha256) => {
+        // Only the fetch this call starts counts: a shared one is counted by whoever began it.
+        const own = !this.options.store.get(sha256) && !this.fetches.has(sha256);
+        const bytes = await this.fetch(sha256, chunk.sources);
+        if (own) fetchedBytes += bytes.byteLength;
+        return bytes;
+      }),
+    );
+    return { inputs, fetchedBytes };
   }
 
   /**

@@ -138,6 +138,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
       from,
       message,
       ...(valid === undefined ? {} : { valid }),
+      ...(body ? { bodyBytes: body.byteLength } : {}),
     };
     for (const effect of this.core.handle(event, performance.now()))
       this.apply(effect, decoded, body);

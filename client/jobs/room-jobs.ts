@@ -309,7 +309,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       return this.toPeer({ type: 'chunk-error', jobId, chunkId, reason: 'kernel not loaded' });
     try {
       // Peers that handed us chunks of this job first, then the controller, which has them all.
-      const inputs = await this.blobExchange.fetchInputs(`peer:${jobId}`, {
+      const { inputs, fetchedBytes } = await this.blobExchange.fetchInputs(`peer:${jobId}`, {
         meta: kernelByName(info.kernel),
         params: info.params,
         manifest: info.manifest,
@@ -328,7 +328,14 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
         { signal: info.abort.signal, timeoutMs: this.options.chunkTimeoutMs ?? 60_000 },
       );
       this.chunksComputed++;
-      this.toPeer({ type: 'chunk-done', jobId, chunkId, computeMs: ms, result });
+      this.toPeer({
+        type: 'chunk-done',
+        jobId,
+        chunkId,
+        computeMs: ms,
+        result,
+        ...(fetchedBytes ? { inputBytes: fetchedBytes } : {}),
+      });
     } catch (err) {
       if (info.abort.signal.aborted) return; // the core asked for this; it expects no answer
       this.toPeer({

@@ -78,7 +78,7 @@ export class ControllerCore {
         this.heard(event.peerId);
         break;
       case 'received':
-        this.received(event.from, event.message, event.valid === true);
+        this.received(event.from, event.message, event.valid === true, event.bodyBytes);
         break;
       case 'tick':
         this.tick();
@@ -147,7 +147,7 @@ export class ControllerCore {
     this.serveWaiting();
   }
 
-  private received(from: string, message: JobMessage, valid: boolean): void {
+  private received(from: string, message: JobMessage, valid: boolean, bodyBytes = 0): void {
     if (!('jobId' in message) || message.jobId !== this.jobId) return;
     this.heard(from);
     switch (message.type) {
@@ -158,7 +158,7 @@ export class ControllerCore {
         return;
       }
       case 'chunk-result':
-        return this.result(from, message, valid);
+        return this.result(from, message, valid, bodyBytes);
       case 'chunk-failed':
         this.peers.counter(from).failures += 1;
         return this.chunkFailed(message.chunkId, message.moves, message.reason);
@@ -196,10 +196,16 @@ export class ControllerCore {
     }
   }
 
-  private result(from: string, message: JobMessageOf<'chunk-result'>, valid: boolean): void {
+  private result(
+    from: string,
+    message: JobMessageOf<'chunk-result'>,
+    valid: boolean,
+    bodyBytes: number,
+  ): void {
     const { chunkId, computeMs } = message;
     if (!this.table.has(chunkId)) return;
     const counter = this.peers.counter(from);
+    counter.resultBytes += bodyBytes;
     if (this.table.stateOf(chunkId) === 'done') {
       this.duplicates += 1;
       counter.duplicates += 1;
@@ -212,6 +218,8 @@ export class ControllerCore {
     this.table.markDone(chunkId);
     counter.chunksComputed += 1;
     counter.computeMs += computeMs;
+    counter.costDone += this.config.chunks[chunkId].cost;
+    counter.inputBytes += message.inputBytes ?? 0;
     this.peers.learn(from, this.config.chunks[chunkId].cost, computeMs);
     this.out.push({ type: 'accept', chunkId, peerId: from });
     const full = this.persistence.accepted(chunkId, this.now);

@@ -83,9 +83,10 @@ export type ControllerEvent =
   | { type: 'peer-heard'; peerId: string }
   /**
    * A validated scheduler message. For `chunk-result`, `valid` is the kernel's verdict on the
-   * body (`meta.validateResult`); a missing verdict counts as invalid.
+   * body (`meta.validateResult`); a missing verdict counts as invalid; `bodyBytes` is the
+   * body's size on the wire.
    */
-  | { type: 'received'; from: string; message: JobMessage; valid?: boolean }
+  | { type: 'received'; from: string; message: JobMessage; valid?: boolean; bodyBytes?: number }
   /** Time passed: silence, checkpoint and restore timeouts are checked. Every ~250 ms. */
   | { type: 'tick' }
   /** The user cancelled the job. */
@@ -120,6 +121,12 @@ export interface PeerStats {
   chunksComputed: number;
   /** Sum of `computeMs` over its accepted results. */
   computeMs: number;
+  /** Sum of the chunks' costs over its accepted results (pixels × iterations, flops, …). */
+  costDone: number;
+  /** Input data it fetched for its accepted results, as it reported (bytes). */
+  inputBytes: number;
+  /** Result bodies it sent, as they crossed the wire (bytes, every result counted). */
+  resultBytes: number;
   /** Steals in which this peer was the victim / the thief (one per `owner-changed`). */
   stealsGiven: number;
   stealsTaken: number;

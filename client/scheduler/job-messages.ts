@@ -91,6 +91,8 @@ const chunkResult = message('chunk-result', {
   chunkId,
   moves: count,
   computeMs: v.pipe(v.number(), v.finite(), v.minValue(0)),
+  /** Bytes of input blobs this peer fetched over the network to run the chunk (0: it held them). */
+  inputBytes: v.optional(count),
 });
 
 /** Peer → controller: computing a chunk failed (the kernel threw, or timed out). */

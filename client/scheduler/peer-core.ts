@@ -69,7 +69,7 @@ export class PeerCore {
         this.drop(event.jobId, 'kernel-failed');
         break;
       case 'chunk-done':
-        this.chunkDone(event.jobId, event.chunkId, event.computeMs, event.result);
+        this.chunkDone(event.jobId, event.chunkId, event.computeMs, event.result, event.inputBytes);
         break;
       case 'chunk-error':
         this.chunkError(event.jobId, event.chunkId, event.reason);
@@ -177,14 +177,20 @@ export class PeerCore {
   }
 
   /** A worker's result: to the controller now, or buffered until it is back. */
-  private chunkDone(jobId: string, chunkId: number, computeMs: number, body: Uint8Array): void {
+  private chunkDone(
+    jobId: string,
+    chunkId: number,
+    computeMs: number,
+    body: Uint8Array,
+    inputBytes = 0,
+  ): void {
     const job = this.jobs.get(jobId);
     const chunk = job?.running.get(chunkId);
     if (!job || !chunk) return; // aborted, or the job is gone
     job.running.delete(chunkId);
     job.stats.computed += 1;
     job.stats.computeMs += computeMs;
-    const result = { moves: chunk.moves, computeMs, body, at: this.now };
+    const result = { moves: chunk.moves, computeMs, inputBytes, body, at: this.now };
     if (job.controllerUp) this.deliver(job, chunkId, result);
     else job.unsent.set(chunkId, result);
   }
@@ -203,8 +209,15 @@ export class PeerCore {
   }
 
   private deliver(job: PeerJob, chunkId: number, result: HeldResult): void {
-    const { moves, computeMs, body } = result;
-    const message = { type: 'chunk-result', jobId: job.jobId, chunkId, moves, computeMs } as const;
+    const { moves, computeMs, inputBytes, body } = result;
+    const message = {
+      type: 'chunk-result',
+      jobId: job.jobId,
+      chunkId,
+      moves,
+      computeMs,
+      ...(inputBytes ? { inputBytes } : {}),
+    } as const;
     this.send(job.controllerId, message, body);
     job.retain(chunkId, { ...result, at: this.now }, this.options.maxRetainedBytes);
   }

@@ -21,6 +21,8 @@ const MAX_STEAL_NEWS = 1024;
 export interface HeldResult {
   moves: number;
   computeMs: number;
+  /** Input bytes fetched for the chunk (reported with the result). */
+  inputBytes: number;
   body: Uint8Array;
   /** When it was computed (unsent) or delivered (retained). */
   at: number;

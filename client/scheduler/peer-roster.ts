@@ -115,6 +115,9 @@ export class PeerRoster {
       counter = {
         chunksComputed: 0,
         computeMs: 0,
+        costDone: 0,
+        inputBytes: 0,
+        resultBytes: 0,
         stealsGiven: 0,
         stealsTaken: 0,
         reassignedAway: 0,

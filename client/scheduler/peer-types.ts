@@ -57,7 +57,15 @@ export type PeerEvent =
   | { type: 'kernel-ready'; jobId: string }
   | { type: 'kernel-failed'; jobId: string; reason: string }
   /** A worker finished a chunk (`run` effect); `result` is the kernel's output. */
-  | { type: 'chunk-done'; jobId: string; chunkId: number; computeMs: number; result: Uint8Array }
+  | {
+      type: 'chunk-done';
+      jobId: string;
+      chunkId: number;
+      computeMs: number;
+      result: Uint8Array;
+      /** Bytes of input data fetched from other peers for this chunk. */
+      inputBytes?: number;
+    }
   /** A worker failed a chunk (the kernel threw or hit its time limit). */
   | { type: 'chunk-error'; jobId: string; chunkId: number; reason: string }
   /** The user changed the number of donated cores. */

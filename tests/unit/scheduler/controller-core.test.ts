@@ -93,6 +93,36 @@ describe('controller core: handing out chunks', () => {
     assert.ok(Math.abs((stats?.throughput ?? 0) - 0.1) < 1e-9);
   });
 
+  it('counts per peer the cost done, the input bytes reported and the result bytes received', () => {
+    const ctl = controller({ chunks: chunks(10, (i) => i + 1) });
+    joinPeer(ctl, 'a', 1);
+    const [first, second] = request(ctl, 'a') as [number, number];
+    ctl.handle(
+      {
+        type: 'received',
+        from: 'a',
+        message: {
+          type: 'chunk-result',
+          jobId: JOB,
+          chunkId: first,
+          moves: 1,
+          computeMs: 5,
+          inputBytes: 4096,
+        },
+        valid: true,
+        bodyBytes: 300,
+      },
+      1,
+    );
+    ctl.handle({ ...result('a', second), bodyBytes: 200 }, 2);
+    // A duplicate still crossed the wire: its bytes count, its cost does not.
+    ctl.handle({ ...result('a', second), bodyBytes: 200 }, 3);
+    const stats = ctl.snapshot().peers.find((p) => p.peerId === 'a');
+    assert.equal(stats?.costDone, first + 1 + second + 1);
+    assert.equal(stats?.inputBytes, 4096);
+    assert.equal(stats?.resultBytes, 700);
+  });
+
   it('gives no peer more than its throughput share of what is queued', () => {
     const ctl = controller({ chunks: chunks(6) });
     joinPeer(ctl, 'a', 4);
