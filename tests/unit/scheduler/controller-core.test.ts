@@ -97,23 +97,19 @@ describe('controller core: handing out chunks', () => {
     const ctl = controller({ chunks: chunks(10, (i) => i + 1) });
     joinPeer(ctl, 'a', 1);
     const [first, second] = request(ctl, 'a') as [number, number];
-    ctl.handle(
+    const withInput = received(
+      'a',
       {
-        type: 'received',
-        from: 'a',
-        message: {
-          type: 'chunk-result',
-          jobId: JOB,
-          chunkId: first,
-          moves: 1,
-          computeMs: 5,
-          inputBytes: 4096,
-        },
-        valid: true,
-        bodyBytes: 300,
+        type: 'chunk-result',
+        jobId: JOB,
+        chunkId: first,
+        moves: 1,
+        computeMs: 5,
+        inputBytes: 4096,
       },
-      1,
+      true,
     );
+    ctl.handle({ ...withInput, bodyBytes: 300 }, 1);
     ctl.handle({ ...result('a', second), bodyBytes: 200 }, 2);
     // A duplicate still crossed the wire: its bytes count, its cost does not.
     ctl.handle({ ...result('a', second), bodyBytes: 200 }, 3);
