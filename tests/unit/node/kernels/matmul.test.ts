@@ -1,3 +1,4 @@
+import { randomMatrices } from '../../../../kernels/matmul/random.ts';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -317,5 +318,19 @@ describe('matmul meta', () => {
 
   it('is found in the registry by name', () => {
     assert.equal(kernelByName('matmul'), matmul);
+  });
+});
+
+describe('matmul: seeded random inputs', () => {
+  it('gives the same matrices for the same seed, others for another, all in [-1, 1)', () => {
+    const shape = { n: 7, k: 5, m: 3 };
+    const one = randomMatrices(shape, 42);
+    assert.equal(one.a.length, 35);
+    assert.equal(one.b.length, 15);
+    assert.deepEqual(randomMatrices(shape, 42), one);
+    assert.notDeepEqual(randomMatrices(shape, 43).a, one.a);
+    for (const x of [...one.a, ...one.b]) assert.ok(x >= -1 && x < 1);
+    assert.throws(() => randomMatrices(shape, -1), RangeError);
+    assert.throws(() => randomMatrices(shape, 2 ** 32), RangeError);
   });
 });
