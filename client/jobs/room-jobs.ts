@@ -74,9 +74,10 @@ export interface RoomJobsEvents extends Record<string, unknown> {
 const TICK_MS = 250;
 
 /**
- * Chunks started per worker: the second waits in the pool's queue and is posted to the
- * worker the moment the first returns, so a worker does not sit idle while this thread
- * encodes and sends the previous result (about 2 ms a chunk, a quarter of a short render).
+ * Chunks started per worker. Pools run with the same `runsPerWorker`, so the second chunk
+ * already waits in the worker's own queue when it finishes the first: a worker does not sit
+ * idle while this thread merges, paints, encodes or sends (1–2 ms a chunk, which cost a
+ * quarter of a render when the second chunk waited on this thread to be posted).
  */
 export const RUNS_PER_WORKER = 2;
 

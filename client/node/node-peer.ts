@@ -8,7 +8,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { parseRoomLink, type ErrorMessage } from '../../signaling/protocol.ts';
-import { RoomJobs } from '../jobs/room-jobs.ts';
+import { RoomJobs, RUNS_PER_WORKER } from '../jobs/room-jobs.ts';
 import { RoomSession } from '../mesh/room-session.ts';
 import { WorkerPool } from '../runtime/worker-pool.ts';
 import { DiskKernelStore } from './disk-kernel-store.ts';
@@ -87,6 +87,7 @@ export function startNodePeer(options: NodePeerOptions): NodePeer {
   });
   const pool = new WorkerPool({
     size: Math.max(1, cores),
+    runsPerWorker: RUNS_PER_WORKER,
     createWorker: createNodeKernelWorker,
     ...(options.slowdownFactor ? { slowdownFactor: options.slowdownFactor } : {}),
   });

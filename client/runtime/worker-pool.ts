@@ -48,6 +48,14 @@ export interface WorkerPoolOptions {
   kernelModules?: readonly string[];
   /** Starts a worker; by default the module worker next to this file. */
   createWorker?: () => KernelWorker;
+  /**
+   * Runs posted to one worker at once; default 1. With 2, a worker's next chunk already waits
+   * in its own message queue when it finishes one, so it does not sit idle while this thread
+   * is busy (merging, painting, encoding and sending the previous result) before it can post
+   * the next. A run's time limit counts from when the run before it on its worker ended. A
+   * testing slowdown (`slowdownFactor` > 1) keeps 1, so the delay holds the worker as it says.
+   */
+  runsPerWorker?: number;
 }
 
 /**
@@ -69,14 +77,28 @@ interface WorkerHandle {
   loaded: Set<string>;
 }
 
+/** A run posted to a slot's worker (or waiting out a test slowdown there). */
+interface Run {
+  /** Not yet settled. */
+  active(): boolean;
+  /** Ends the run with the given error, ending its worker (and reposting the others). */
+  interrupt(err: PdError): void;
+  /** Its worker was ended for another run: post it again to the fresh worker. */
+  repost(): void;
+  /** The run before it on its worker ended: its time limit starts now. */
+  restartTimer(): void;
+}
+
+/** One worker (started lazily) and the runs posted to it. */
 interface Slot {
   handle?: WorkerHandle;
-  busy: boolean;
-  /** Removed by shrinking `size` while busy: ended when its chunk is done. */
+  /** Runs claimed on this worker, in the order they were posted. */
+  runs: Run[];
+  /** Claims not yet turned into a Run (between `#acquire` and `#runOn`). */
+  claims: number;
+  /** Removed by shrinking `size` while busy: ended when its chunks are done. */
   retired: boolean;
   idleTimer?: ReturnType<typeof setTimeout>;
-  /** Ends the run in flight, if any, with the given error. */
-  interrupt?: (err: PdError) => void;
 }
 
 interface Waiter {
@@ -97,11 +119,17 @@ export class WorkerPool {
   #closed = false;
 
   constructor(options: WorkerPoolOptions = {}) {
+    const slowdownFactor = options.slowdownFactor ?? 1;
+    const runsPerWorker = options.runsPerWorker ?? 1;
+    if (!Number.isInteger(runsPerWorker) || runsPerWorker < 1) {
+      throw new RangeError(`runsPerWorker ${runsPerWorker}`);
+    }
     this.#options = {
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-      slowdownFactor: options.slowdownFactor ?? 1,
+      slowdownFactor,
       kernelModules: options.kernelModules ?? [],
       createWorker: options.createWorker ?? startKernelWorker,
+      runsPerWorker: slowdownFactor > 1 ? 1 : runsPerWorker,
     };
     this.size = options.size ?? 1;
   }
@@ -118,18 +146,18 @@ export class WorkerPool {
       const slot = this.#slots[i]!;
       if (slot.retired) continue;
       slot.retired = true;
-      if (!slot.busy) this.#remove(slot);
+      if (!busy(slot)) this.#remove(slot);
     }
   }
 
   /** Workers computing (or holding) a chunk now. */
   get busy(): number {
-    return this.#slots.filter((slot) => slot.busy).length;
+    return this.#slots.filter(busy).length;
   }
 
-  /** Workers free to take a chunk now (started or not). */
+  /** Workers with no chunk now (started or not). */
   get idle(): number {
-    return this.#slots.filter((slot) => !slot.busy && !slot.retired).length;
+    return this.#slots.filter((slot) => !busy(slot) && !slot.retired).length;
   }
 
   /** Runs waiting for a free worker. */
@@ -146,13 +174,16 @@ export class WorkerPool {
   async run(job: KernelJob, { signal, timeoutMs }: RunOptions): Promise<RunResult> {
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs ${timeoutMs}`);
     const slot = await this.#acquire(signal);
+    let run: Run | undefined;
     try {
-      const { result, ms } = await this.#runOn(slot, job, timeoutMs, signal);
+      const { result, ms } = await this.#runOn(slot, job, timeoutMs, signal, (posted) => {
+        run = posted;
+      });
       const extraMs = (this.#options.slowdownFactor - 1) * ms;
       if (extraMs > 0) await new Promise((resolve) => setTimeout(resolve, extraMs));
       return { result, ms: ms + Math.max(extraMs, 0) };
     } finally {
-      this.#release(slot);
+      this.#release(slot, run);
     }
   }
 
@@ -161,7 +192,7 @@ export class WorkerPool {
     this.#closed = true;
     for (const waiter of this.#waiters.splice(0)) waiter.fail(new PdError('pool-closed'));
     for (const slot of [...this.#slots]) {
-      slot.interrupt?.(new PdError('pool-closed'));
+      for (const run of [...slot.runs]) run.interrupt(new PdError('pool-closed'));
       this.#remove(slot);
     }
   }
@@ -169,7 +200,7 @@ export class WorkerPool {
   #acquire(signal: AbortSignal | undefined): Promise<Slot> {
     if (this.#closed) return Promise.reject(new PdError('pool-closed'));
     if (signal?.aborted) return Promise.reject(aborted(signal));
-    const free = this.#slots.find((slot) => !slot.busy && !slot.retired);
+    const free = this.#freeSlot();
     if (free) return Promise.resolve(this.#claim(free));
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
@@ -191,20 +222,39 @@ export class WorkerPool {
     });
   }
 
+  /** The least loaded worker with room for another run, if any. */
+  #freeSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.retired || load(slot) >= this.#options.runsPerWorker) continue;
+      if (!best || load(slot) < load(best)) best = slot;
+    }
+    return best;
+  }
+
   #claim(slot: Slot): Slot {
-    slot.busy = true;
+    slot.claims++;
     clearTimeout(slot.idleTimer);
     return slot;
   }
 
-  /** Hands a slot that finished (or is new) to the next waiter, or lets it idle. */
-  #release(slot: Slot): void {
-    slot.busy = false;
-    if (slot.retired || this.#closed) return this.#remove(slot);
+  /** A run on `slot` ended (or a claim was given up): hand the room to a waiter, or idle. */
+  #release(slot: Slot, run?: Run): void {
+    if (run) {
+      const at = slot.runs.indexOf(run);
+      if (at >= 0) slot.runs.splice(at, 1);
+      if (at === 0) slot.runs[0]?.restartTimer();
+    } else if (slot.claims > 0) {
+      slot.claims--;
+    }
+    if (slot.retired || this.#closed) {
+      if (!busy(slot)) this.#remove(slot);
+      return;
+    }
     const waiter = this.#waiters.shift();
     if (waiter) return waiter.take(slot);
     const { idleTimeoutMs } = this.#options;
-    if (slot.handle && idleTimeoutMs > 0) {
+    if (!busy(slot) && slot.handle && idleTimeoutMs > 0) {
       slot.idleTimer = setTimeout(() => this.#endWorker(slot), idleTimeoutMs);
     }
   }
@@ -214,39 +264,64 @@ export class WorkerPool {
     job: KernelJob,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    posted: (run: Run) => void,
   ): Promise<ChunkOutput> {
     // The slot was claimed a microtask ago: the pool may have closed or the run been aborted.
     if (this.#closed) return Promise.reject(new PdError('pool-closed'));
     if (signal?.aborted) return Promise.reject(aborted(signal));
     return new Promise<ChunkOutput>((resolve, reject) => {
       let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      /** Answers from a worker this run was taken off (ended for another run) are ignored. */
+      let attempt = 0;
       const settle = (): boolean => {
         if (settled) return false;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        slot.interrupt = undefined;
         return true;
       };
-      slot.interrupt = (err) => {
-        if (!settle()) return;
-        this.#endWorker(slot);
-        reject(err);
+      const post = (): void => {
+        const mine = ++attempt;
+        this.#compute(this.#startWorker(slot), job).then(
+          (output) => {
+            if (mine === attempt && settle()) resolve(output);
+          },
+          (err: unknown) => {
+            if (mine === attempt && settle()) reject(err);
+          },
+        );
       };
-      const timer = setTimeout(
-        () => slot.interrupt?.(new PdError('kernel-timeout', { kernel: job.kernel, timeoutMs })),
-        Math.min(timeoutMs, 2 ** 31 - 1), // setTimeout fires at once past a signed 32-bit delay
-      );
-      const onAbort = (): void => slot.interrupt?.(aborted(signal!));
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => run.interrupt(new PdError('kernel-timeout', { kernel: job.kernel, timeoutMs })),
+          Math.min(timeoutMs, 2 ** 31 - 1), // setTimeout fires at once past a signed 32-bit delay
+        );
+      };
+      const run: Run = {
+        active: () => !settled,
+        interrupt: (err) => {
+          if (!settle()) return;
+          this.#endWorker(slot);
+          reject(err);
+        },
+        repost: () => {
+          if (settled) return;
+          arm();
+          post();
+        },
+        restartTimer: () => {
+          if (!settled) arm();
+        },
+      };
+      const onAbort = (): void => run.interrupt(aborted(signal!));
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#compute(this.#startWorker(slot), job).then(
-        (output) => {
-          if (settle()) resolve(output);
-        },
-        (err: unknown) => {
-          if (settle()) reject(err);
-        },
-      );
+      slot.claims--;
+      slot.runs.push(run);
+      posted(run);
+      arm();
+      post();
     });
   }
 
@@ -278,7 +353,9 @@ export class WorkerPool {
       // Read structurally: Node 20 has no global ErrorEvent, and its adapter's events carry
       // the message the same way.
       const { message } = event as Partial<ErrorEvent>;
-      if (slot.interrupt) slot.interrupt(new PdError('kernel-unavailable', message ?? event.type));
+      // The run it was computing is the first one still active; the others are posted again.
+      const current = slot.runs.find((run) => run.active());
+      if (current) current.interrupt(new PdError('kernel-unavailable', message ?? event.type));
       else this.#endWorker(slot);
     };
     worker.addEventListener('error', onError);
@@ -287,14 +364,18 @@ export class WorkerPool {
     return handle;
   }
 
+  /** Ends the slot's worker; the runs still active on it are posted to a fresh one. */
   #endWorker(slot: Slot): void {
     clearTimeout(slot.idleTimer);
     slot.handle?.worker.terminate();
     slot.handle = undefined;
+    if (this.#closed) return; // close() interrupts every run
+    for (const run of [...slot.runs]) run.repost();
   }
 
+  /** A new slot, claimed (the caller releases it to a waiter or to idleness). */
   #newSlot(): Slot {
-    const slot: Slot = { busy: true, retired: false };
+    const slot: Slot = { runs: [], claims: 1, retired: false };
     this.#slots.push(slot);
     return slot;
   }
@@ -304,6 +385,15 @@ export class WorkerPool {
     const index = this.#slots.indexOf(slot);
     if (index >= 0) this.#slots.splice(index, 1);
   }
+}
+
+/** Runs and claims on the slot's worker. */
+function load(slot: Slot): number {
+  return slot.runs.length + slot.claims;
+}
+
+function busy(slot: Slot): boolean {
+  return load(slot) > 0;
 }
 
 function aborted(signal: AbortSignal): PdError {

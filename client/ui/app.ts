@@ -12,7 +12,7 @@ import {
   savedName,
   claimTabPeerId,
 } from '../identity.ts';
-import { RoomJobs } from '../jobs/room-jobs.ts';
+import { RoomJobs, RUNS_PER_WORKER } from '../jobs/room-jobs.ts';
 import { RoomSession } from '../mesh/room-session.ts';
 import { KernelCache } from '../runtime/kernel-cache.ts';
 import { WorkerPool } from '../runtime/worker-pool.ts';
@@ -247,6 +247,7 @@ export class ProcessDistroApp extends LitElement {
     });
     const pool = new WorkerPool({
       size: Math.max(1, consent.donatedCores),
+      runsPerWorker: RUNS_PER_WORKER,
       slowdownFactor: testSlowdown(),
     });
     const jobs = new RoomJobs({

@@ -114,6 +114,33 @@ describe('runtime/worker-pool', () => {
     expect(started).to.have.length(2);
   });
 
+  it('posts runsPerWorker runs to one worker; one ending its worker reposts the other', async () => {
+    const { pool, started } = track(testPool({ size: 1, runsPerWorker: 2 }));
+    const runs = Array.from({ length: 6 }, (_, i) => pool.run(fill(i), { timeoutMs }));
+    // Two posted to the one worker, the rest waiting.
+    expect(pool.busy).to.equal(1);
+    expect(pool.queued).to.equal(4);
+    (await Promise.all(runs)).forEach(({ result }, i) =>
+      expect(result).to.deep.equal(new Uint8Array(64).fill(i + 1)),
+    );
+    expect(started).to.have.length(1);
+    // A spinning chunk times out: the chunk posted behind it runs again on the fresh worker,
+    // and its time limit counts from when the spinning one ended, not from when it was posted.
+    const spinning = pool.run(job({ op: 'spin' }), { timeoutMs: 400 });
+    const behind = pool.run(fill(7), { timeoutMs: 600 });
+    await expectPdError(spinning, 'kernel-timeout');
+    expect((await behind).result).to.deep.equal(new Uint8Array(64).fill(8));
+    expect(started).to.have.length(2);
+    // Aborting one of two runs on a worker does not fail the other.
+    const controller = new AbortController();
+    const aborted = pool.run(job({ op: 'spin' }), { timeoutMs, signal: controller.signal });
+    const other = pool.run(fill(2), { timeoutMs });
+    setTimeout(() => controller.abort(), 100);
+    await expectPdError(aborted, 'kernel-aborted');
+    expect((await other).result).to.deep.equal(new Uint8Array(64).fill(3));
+    expect(pool.busy).to.equal(0);
+  });
+
   it('fails a trapping chunk with kernel-failed and keeps the worker', async () => {
     const { pool, started } = track(testPool());
     // Past the memory cap: memory.grow returns -1 and the kernel traps; from JS, a RangeError.
