@@ -10,9 +10,11 @@ import {
   FrameAssembler,
   encodeCancelFragment,
   fragmentFrame,
+  packedFragmentLength,
   type Frame,
   type FrameAssemblerLimits,
 } from '../protocol/frame.ts';
+import { FLAG_PACKED } from '../protocol/frame-layout.ts';
 
 /** What FramedChannel needs from a channel. An open RTCDataChannel satisfies it as it is. */
 export interface ChannelLike {
@@ -39,6 +41,13 @@ export interface FramedChannelOptions extends FrameAssemblerLimits {
   highWaterMark?: number;
   /** Resume when the buffer drains to this many bytes; default half the high-water mark. */
   lowWaterMark?: number;
+  /**
+   * How queued frames are handed to the channel after a `send`: frames queued before it runs
+   * go out together, small ones packed into one channel message (see frame-layout.ts). By
+   * default `setImmediate` where there is one (Node: frames queued while handling one poll of
+   * events, e.g. several workers' results, share a message) and a microtask elsewhere.
+   */
+  schedule?: (flush: () => void) => void;
 }
 
 /** Control frames (heartbeats, small replies) go ahead of queued bulk fragments. */
@@ -102,6 +111,8 @@ export function fragmentSizeFor(advertised: number | null | undefined): number {
 interface Outgoing {
   messageId: number;
   count: number;
+  /** A whole frame in one fragment of this many bytes, which may share a message; else 0. */
+  packable: number;
   fragment(index: number): Uint8Array<ArrayBuffer>;
   next: number;
   /** Absent for cancel fragments, which nobody awaits. */
@@ -132,6 +143,8 @@ export class FramedChannel {
   readonly #frameListeners = new Set<(frame: Frame) => void>();
   readonly #errorListeners = new Set<(error: PdError) => void>();
   readonly #resume = (): void => this.#pump();
+  readonly #schedule: (flush: () => void) => void;
+  #scheduled = false;
   #nextMessageId = 0;
   #closed = false;
 
@@ -149,6 +162,7 @@ export class FramedChannel {
       throw new RangeError('lowWaterMark must be at least 0 and below highWaterMark');
     }
     this.#assembler = new FrameAssembler(options);
+    this.#schedule = options.schedule ?? defaultSchedule;
     channel.bufferedAmountLowThreshold = lowWaterMark;
     channel.addEventListener('bufferedamountlow', this.#resume);
   }
@@ -179,6 +193,7 @@ export class FramedChannel {
       const outgoing: Outgoing = {
         messageId: fragments.messageId,
         count: fragments.count,
+        packable: fragments.count === 1 ? FRAGMENT_HEADER_BYTES + fragments.total : 0,
         fragment: (index) => fragments.fragment(index),
         next: 0,
         settle: { resolve, reject },
@@ -189,7 +204,7 @@ export class FramedChannel {
         outgoing.detach = () => signal.removeEventListener('abort', onAbort);
       }
       queue.push(outgoing);
-      this.#pump();
+      this.#schedulePump();
     });
   }
 
@@ -200,22 +215,35 @@ export class FramedChannel {
    */
   receive(data: ArrayBuffer | Uint8Array): void {
     if (this.#closed) return;
-    let frame: Frame | undefined;
-    try {
-      const bytes = ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        : new Uint8Array(data);
-      this.stats.bytesReceived += bytes.byteLength;
-      frame = this.#assembler.push(bytes);
-    } catch (err) {
-      this.stats.errors++;
-      const error = isPdError(err) ? err : new PdError('frame-bad-fragment', String(err));
-      for (const listener of [...this.#errorListeners]) callListener(listener, error);
-      return;
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+    this.stats.bytesReceived += bytes.byteLength;
+    // One message may pack several whole frames; a broken one does not cost the others.
+    for (let offset = 0; offset < bytes.byteLength || offset === 0;) {
+      let frame: Frame | undefined;
+      let length: number;
+      try {
+        length = packedFragmentLength(bytes, offset);
+      } catch (err) {
+        return this.#failed(err); // where the next fragment starts is unknown
+      }
+      try {
+        frame = this.#assembler.push(bytes.subarray(offset, offset + length));
+      } catch (err) {
+        this.#failed(err);
+      }
+      offset += Math.max(length, 1);
+      if (frame === undefined) continue;
+      this.stats.framesReceived++;
+      for (const listener of [...this.#frameListeners]) callListener(listener, frame);
     }
-    if (frame === undefined) return;
-    this.stats.framesReceived++;
-    for (const listener of [...this.#frameListeners]) callListener(listener, frame);
+  }
+
+  #failed(err: unknown): void {
+    this.stats.errors++;
+    const error = isPdError(err) ? err : new PdError('frame-bad-fragment', String(err));
+    for (const listener of [...this.#errorListeners]) callListener(listener, error);
   }
 
   /** Calls `listener` with every complete incoming frame; returns the unsubscribe function. */
@@ -245,35 +273,77 @@ export class FramedChannel {
     }
   }
 
-  /** Hands fragments to the channel until the queues are empty or the buffer is full. */
+  #schedulePump(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#schedule(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Hands messages to the channel until the queues are empty or the buffer is full. */
   #pump(): void {
     while (!this.#closed) {
-      const queue = this.#control.length > 0 ? this.#control : this.#bulk;
-      const outgoing = queue[0];
-      if (outgoing === undefined) return;
+      if (this.#control.length === 0 && this.#bulk.length === 0) return;
       // Checked before each send, so the buffer tops out below the high mark plus one
-      // fragment. Chromium closes a channel whose buffer would pass 16 MiB
+      // message. Chromium closes a channel whose buffer would pass 16 MiB
       // (kMaxQueuedSendDataBytes in WebRTC's pc/sctp_data_channel.cc).
       if (this.#channel.bufferedAmount >= this.#highWaterMark) return; // 'bufferedamountlow' resumes
-      const fragment = outgoing.fragment(outgoing.next++);
+      const { message, finished } = this.#nextMessage();
       try {
-        this.#channel.send(fragment);
+        this.#channel.send(message);
       } catch (err) {
+        for (const outgoing of finished) outgoing.settle?.reject(new PdError('channel-closed'));
         return this.close(`the channel refused a send: ${String(err)}`);
       }
-      this.stats.bytesSent += fragment.byteLength;
+      this.stats.bytesSent += message.byteLength;
       this.stats.maxBufferedAmount = Math.max(
         this.stats.maxBufferedAmount,
         this.#channel.bufferedAmount,
       );
-      if (outgoing.next < outgoing.count) continue;
-      queue.shift();
-      outgoing.detach?.();
-      if (outgoing.settle) {
+      for (const outgoing of finished) {
+        if (!outgoing.settle) continue;
         this.stats.framesSent++;
         outgoing.settle.resolve();
       }
     }
+  }
+
+  /**
+   * The next channel message: the next fragment (control frames first), followed, when it is
+   * a whole small frame, by as many of the next whole frames as fit in one message. Returns
+   * the frames it completes, taken off their queues.
+   */
+  #nextMessage(): { message: Uint8Array<ArrayBuffer>; finished: Outgoing[] } {
+    const parts: Uint8Array<ArrayBuffer>[] = [];
+    const finished: Outgoing[] = [];
+    let size = 0;
+    for (;;) {
+      const queue = this.#control.length > 0 ? this.#control : this.#bulk;
+      const outgoing = queue[0];
+      if (outgoing === undefined) break;
+      const fits = outgoing.packable > 0 && size + outgoing.packable <= this.#maxMessageSize;
+      if (parts.length > 0 && !fits) break;
+      const fragment = outgoing.fragment(outgoing.next++);
+      parts.push(fragment);
+      size += fragment.byteLength;
+      if (outgoing.next === outgoing.count) {
+        queue.shift();
+        outgoing.detach?.();
+        finished.push(outgoing);
+      }
+      if (!fits) break; // a fragment of a big frame, or a cancel, travels alone
+    }
+    if (parts.length === 1) return { message: parts[0]!, finished };
+    const message = new Uint8Array(size);
+    let at = 0;
+    parts.forEach((part, i) => {
+      message.set(part, at);
+      if (i < parts.length - 1) message[at + 1]! |= FLAG_PACKED;
+      at += part.byteLength;
+    });
+    return { message, finished };
   }
 
   #abort(outgoing: Outgoing, queue: Outgoing[], reason: unknown): void {
@@ -288,11 +358,20 @@ export class FramedChannel {
     this.#control.push({
       messageId: outgoing.messageId,
       count: 1,
+      packable: 0,
       fragment: () => cancel,
       next: 0,
     });
-    this.#pump();
+    this.#schedulePump();
   }
+}
+
+/** setImmediate in Node (its check phase follows a whole poll of events), else a microtask. */
+function defaultSchedule(flush: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown })
+    .setImmediate;
+  if (immediate) immediate(flush);
+  else queueMicrotask(flush);
 }
 
 /**

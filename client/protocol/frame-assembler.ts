@@ -8,6 +8,7 @@ import type { Frame, FrameHeader } from './frame.ts';
 import {
   FLAG_CANCEL,
   FLAG_HAS_BODY,
+  FLAG_PACKED,
   FRAGMENT_HEADER_BYTES,
   FRAME_VERSION,
   KNOWN_FLAGS,
@@ -102,6 +103,7 @@ export class FrameAssembler {
     if (count === 0 || index >= count || payload.byteLength === 0 || count > total) {
       throw badFragment('index, count or length out of range', header);
     }
+    if (flags & FLAG_PACKED && count !== 1) throw badFragment('packed but not whole', header);
     const pending = this.#pending.get(messageId);
     if (index > 0 && pending === undefined) {
       if (!this.#discarding.has(messageId)) throw badFragment('no first fragment', header);

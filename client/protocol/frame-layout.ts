@@ -5,7 +5,8 @@
  * | offset | size | field                                                                  |
  * |--------|------|------------------------------------------------------------------------|
  * | 0      | 1    | version, `FRAME_VERSION` (1)                                           |
- * | 1      | 1    | flags: bit 0 `FLAG_HAS_BODY`, bit 1 `FLAG_CANCEL`; other bits 0        |
+ * | 1      | 1    | flags: bit 0 `FLAG_HAS_BODY`, bit 1 `FLAG_CANCEL`, bit 2 `FLAG_PACKED`;  |
+ * |        |      | other bits 0                                                           |
  * | 2      | 2    | reserved, 0 (keeps the u32 fields aligned)                             |
  * | 4      | 4    | message id (the sender's counter, wraps at 2^32)                       |
  * | 8      | 4    | fragment index, 0-based                                                |
@@ -17,7 +18,14 @@
  * an absent body from an empty one. A `FLAG_CANCEL` fragment (index, count and length 0, no
  * payload) tells the receiver to drop a partly sent message whose sender gave up, so that
  * aborted sends leave no pending state behind.
+ *
+ * Packing: one data-channel message may carry several whole single-fragment frames back to
+ * back (a sender packs the small frames it has queued, since each message costs a WebRTC
+ * stack far more than its bytes). Every fragment but the last of such a message has
+ * `FLAG_PACKED` set; it must be a whole frame (index 0, count 1), so its length is
+ * `20 + total`, which is where the next fragment starts.
  */
+import { PdError } from './errors.ts';
 
 /** The fragment layout version this code writes and accepts. */
 export const FRAME_VERSION = 1;
@@ -27,8 +35,10 @@ export const FRAGMENT_HEADER_BYTES = 20;
 export const FLAG_HAS_BODY = 1;
 /** Flag: drop the partly received message with this id. */
 export const FLAG_CANCEL = 2;
+/** Flag: another fragment follows this one (a whole frame) in the same channel message. */
+export const FLAG_PACKED = 4;
 /** Every flag this version knows; any other bit means a layout this code cannot read. */
-export const KNOWN_FLAGS = FLAG_HAS_BODY | FLAG_CANCEL;
+export const KNOWN_FLAGS = FLAG_HAS_BODY | FLAG_CANCEL | FLAG_PACKED;
 /** Largest value of a u32 field (message id, lengths). */
 export const MAX_U32 = 0xffff_ffff;
 
@@ -71,4 +81,30 @@ export function readFragmentHeader(fragment: Uint8Array): FragmentHeader {
     count: view.getUint32(12),
     total: view.getUint32(16),
   };
+}
+
+/**
+ * The length of the fragment at `offset` of a channel message that may pack several: the rest
+ * of the message, unless the fragment is flagged `FLAG_PACKED`. Throws PdError
+ * 'frame-bad-fragment' when a packed fragment is not a whole frame or overruns the message
+ * (then nothing after it can be found).
+ */
+export function packedFragmentLength(message: Uint8Array, offset: number): number {
+  const rest = message.byteLength - offset;
+  if (rest < FRAGMENT_HEADER_BYTES) return rest; // too short: the assembler says so
+  const view = new DataView(message.buffer, message.byteOffset + offset, FRAGMENT_HEADER_BYTES);
+  if ((view.getUint8(1) & FLAG_PACKED) === 0) return rest;
+  const index = view.getUint32(8);
+  const count = view.getUint32(12);
+  const length = FRAGMENT_HEADER_BYTES + view.getUint32(16);
+  if (index !== 0 || count !== 1 || length > rest) {
+    throw new PdError('frame-bad-fragment', {
+      reason: 'a packed fragment must be a whole frame within its message',
+      index,
+      count,
+      length,
+      rest,
+    });
+  }
+  return length;
 }

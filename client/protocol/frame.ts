@@ -16,7 +16,7 @@ import {
 } from './frame-layout.ts';
 
 export { FrameAssembler, type FrameAssemblerLimits } from './frame-assembler.ts';
-export { FRAGMENT_HEADER_BYTES } from './frame-layout.ts';
+export { FRAGMENT_HEADER_BYTES, packedFragmentLength } from './frame-layout.ts';
 
 /** The JSON part of a frame; `type` selects the schema the message layer validates it with. */
 export interface FrameHeader {
@@ -38,6 +38,8 @@ export interface FrameFragments {
   readonly messageId: number;
   /** How many fragments the frame takes; 1 for every frame that fits. */
   readonly count: number;
+  /** Bytes of the logical message (a single fragment is this plus its header). */
+  readonly total: number;
   /** Encodes fragment `index` (0 ≤ index < count); each call copies its slice once. */
   fragment(index: number): Uint8Array<ArrayBuffer>;
 }
@@ -81,6 +83,7 @@ export function fragmentFrame(
   return {
     messageId,
     count,
+    total,
     fragment(index: number): Uint8Array<ArrayBuffer> {
       if (!Number.isInteger(index) || index < 0 || index >= count) {
         throw new RangeError(`fragment ${index} of ${count}`);

@@ -62,6 +62,11 @@ function deliver(channel: FakeChannel, receiver = new FramedChannel(new FakeChan
   return frames;
 }
 
+/** Lets the channel's scheduled flush run (setImmediate in Node). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Drains a little at a time, letting promise callbacks run, until `done` says stop. */
 async function drainUntil(channel: FakeChannel, done: () => boolean, step = 700): Promise<void> {
   for (let i = 0; i < 100_000 && !done(); i++) {
@@ -82,6 +87,7 @@ describe('FramedChannel (fake channel)', () => {
     }));
     let settled = 0;
     for (const frame of frames) void framed.send(frame).then(() => settled++);
+    await nextTurn();
     assert.ok(channel.bufferedAmount >= options.highWaterMark, 'fills up to the mark at once');
     const received: Frame[] = [];
     const receiver = new FramedChannel(new FakeChannel());
@@ -204,6 +210,84 @@ describe('FramedChannel (fake channel)', () => {
     assert.equal(frames.length, 1);
   });
 
+  it('packs small frames queued together into one message, up to the message size', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    const frames = Array.from({ length: 30 }, (_, i) => ({
+      header: { type: 'chunk-result', i },
+      body: body(40 + i, i),
+    }));
+    const control = { header: { type: 'heartbeat' } };
+    const sent = frames.map((frame) => framed.send(frame));
+    const controlSent = framed.send(control, { priority: 'control' });
+    assert.equal(channel.sent.length, 0, 'nothing is sent before the flush');
+    await Promise.all([...sent, controlSent]);
+    // ~90 bytes a frame in messages of at most 1000 bytes: a few messages, not 31.
+    assert.ok(channel.sent.length >= 3 && channel.sent.length <= 5, `${channel.sent.length}`);
+    for (const message of channel.sent) assert.ok(message.byteLength <= options.maxMessageSize);
+    const packedFlags = channel.sent.map((message) => message[1]! & 4);
+    assert.ok(
+      packedFlags.every((flag) => flag === 4),
+      'each message starts with a packed frame',
+    );
+    const received = deliver(channel);
+    // The control frame went first; the others in their order.
+    assert.deepEqual(received, [control, ...frames]);
+    assert.equal(framed.stats.framesSent, 31);
+  });
+
+  it('sends a fragment of a big frame alone, and packs the small frames around it', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    const small = (i: number) => ({ header: { type: 'small', i } });
+    const big = { header: { type: 'big' }, body: body(2500, 3) };
+    await Promise.all([
+      framed.send(small(1)),
+      framed.send(small(2)),
+      framed.send(big),
+      framed.send(small(3)),
+      framed.send(small(4)),
+    ]);
+    const sizes = channel.sent.map((message) => message.byteLength);
+    assert.equal(sizes.length, 5, `${sizes.join(',')}`); // [1, 2], big ×3, [3, 4]
+    assert.deepEqual(deliver(channel), [small(1), small(2), big, small(3), small(4)]);
+  });
+
+  it('keeps the frames of a packed message apart from a broken one in it', async () => {
+    const channel = new FakeChannel();
+    const framed = new FramedChannel(channel, options);
+    await Promise.all([0, 1, 2].map((i) => framed.send({ header: { type: 't', i } })));
+    const [message] = channel.sent;
+    assert.equal(channel.sent.length, 1);
+    const frameBytes = (message!.byteLength / 3) | 0;
+    // Corrupt the second frame's JSON: the first and third still arrive.
+    const broken = message!.slice();
+    broken[frameBytes + 24] = 0xff;
+    const receiver = new FramedChannel(new FakeChannel());
+    const got: Frame[] = [];
+    receiver.onFrame((frame) => got.push(frame));
+    receiver.receive(broken);
+    assert.deepEqual(
+      got.map((frame) => frame.header.i),
+      [0, 2],
+    );
+    assert.equal(receiver.stats.errors, 1);
+    // A packed fragment that claims to run past its message: an error, nothing after it.
+    const overrun = message!.slice();
+    new DataView(overrun.buffer).setUint32(16, 5000);
+    receiver.receive(overrun);
+    assert.equal(receiver.stats.errors, 2);
+    assert.equal(got.length, 2);
+    // A packed fragment that is not a whole frame is refused by the assembler too.
+    const partial = message!.slice();
+    new DataView(partial.buffer).setUint32(12, 2);
+    receiver.receive(partial);
+    assert.equal(receiver.stats.errors, 3);
+    // And the receiver keeps working for the next valid message.
+    receiver.receive(message!);
+    assert.equal(got.length, 5);
+  });
+
   it('by default keeps at most 64 KiB plus one 32 KiB fragment queued', async () => {
     // Chromium stalls for seconds on a fresh link when more is queued (DEFAULT_HIGH_WATER_MARK).
     const channel = new FakeChannel();
@@ -212,6 +296,7 @@ describe('FramedChannel (fake channel)', () => {
     assert.equal(channel.bufferedAmountLowThreshold, 32 * 1024);
     const frame = { header: { type: 'bulk' }, body: body(1024 * 1024, 6) };
     const sent = framed.send(frame);
+    await nextTurn();
     assert.ok(channel.bufferedAmount >= 64 * 1024, 'fills up to the mark at once');
     assert.deepEqual(
       channel.sent.map((fragment) => fragment.byteLength),
