@@ -3,7 +3,8 @@
  * `processdistro worker` child processes, over real WebRTC (node-datachannel) through a local
  * signaling server — the same path as `processdistro run --local-peers K`.
  * - per-chunk overhead: no-op chunks per second through a two-peer mesh;
- * - the Mandelbrot render's wall time with one and with two single-core peers.
+ * - the Mandelbrot render's wall time with one and with two single-core peers;
+ * - matrix products (n × n · n × n) over two single-core peers: GFLOP/s and bytes moved.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ import type { ControllerSnapshot } from '../client/scheduler/controller-types.ts
 import { loadKernelBytes } from '../client/node/kernel-files.ts';
 import { startLocalMesh, type LocalMesh } from '../client/node/local-mesh.ts';
 import { startNodePeer, type NodePeer } from '../client/node/node-peer.ts';
+import type { MatmulOutput } from '../kernels/matmul/meta.ts';
+import { randomMatrices } from '../kernels/matmul/random.ts';
 
 export const RENDER_VIEW = {
   width: 1920,
@@ -56,11 +59,15 @@ async function runJob(
   mesh: Mesh,
   kernel: { name: string; bytes: Uint8Array },
   params: unknown,
-): Promise<{ ms: number; snapshot: ControllerSnapshot }> {
-  const job = await mesh.controller.jobs.submit(kernel, params, { localCores: 0 });
+  data?: unknown,
+): Promise<{ ms: number; snapshot: ControllerSnapshot; output: unknown }> {
+  const job = await mesh.controller.jobs.submit(kernel, params, {
+    localCores: 0,
+    ...(data !== undefined ? { data } : {}),
+  });
   const snapshot = await new Promise<ControllerSnapshot>((resolve) => job.on('ended', resolve));
   if (snapshot.status !== 'done') throw new Error(`bench job ${snapshot.status}: ${job.failure}`);
-  return { ms: job.endedAt! - job.startedAt, snapshot };
+  return { ms: job.endedAt! - job.startedAt, snapshot, output: job.output };
 }
 
 export interface NoopBench {
@@ -108,6 +115,72 @@ export async function benchNodeRender(peers: number, renders = 3): Promise<Rende
     return { peers, bestMs: Math.min(...allMs), allMs };
   } finally {
     await mesh.close();
+  }
+}
+
+export interface MatmulMeshBench {
+  n: number;
+  /** Wall time of the job (first chunk handed out to last result), as `run` reports it. */
+  ms: number;
+  /** 2·n³ / ms. */
+  gflops: number;
+  /** Cutting A and B into panels and hashing them, before the job starts. */
+  publishMs: number;
+  /** Per worker: chunks, input bytes it fetched, result bytes it sent. */
+  peers: Array<{ name: string; chunks: number; inputBytes: number; resultBytes: number }>;
+  /** Sum of the peers' input and result bytes. */
+  bytesMoved: number;
+}
+
+/**
+ * n × n · n × n products of seeded random matrices on two single-core workers, one job per
+ * size after a small warm-up (kernel fetch, tier-up); every product is spot-checked.
+ */
+export async function benchMatmulMesh(sizes: readonly number[]): Promise<MatmulMeshBench[]> {
+  const bytes = await loadKernelBytes('matmul');
+  const mesh = await startMesh(2);
+  const names = new Map<string, string>();
+  try {
+    const warmUp = { n: 256, k: 256, m: 256 };
+    await runJob(mesh, { name: 'matmul', bytes }, warmUp, randomMatrices(warmUp, 1));
+    for (const view of mesh.controller.session.view()) names.set(view.peerId, view.name);
+    const results: MatmulMeshBench[] = [];
+    for (const n of sizes) {
+      const shape = { n, k: n, m: n };
+      const data = randomMatrices(shape, n);
+      const submitted = performance.now();
+      const { ms, snapshot, output } = await runJob(mesh, { name: 'matmul', bytes }, shape, data);
+      spotCheck(data, (output as MatmulOutput).c, n);
+      const peers = snapshot.peers.map((stats) => ({
+        name: names.get(stats.peerId) ?? stats.peerId,
+        chunks: stats.chunksComputed,
+        inputBytes: stats.inputBytes,
+        resultBytes: stats.resultBytes,
+      }));
+      results.push({
+        n,
+        ms,
+        gflops: (2 * n ** 3) / (ms * 1e6),
+        publishMs: performance.now() - submitted - ms,
+        peers,
+        bytesMoved: peers.reduce((sum, peer) => sum + peer.inputBytes + peer.resultBytes, 0),
+      });
+    }
+    return results;
+  } finally {
+    await mesh.close();
+  }
+}
+
+/** 100 elements of C against dot products of A's rows and B's columns. */
+function spotCheck(data: { a: Float64Array; b: Float64Array }, c: Float64Array, n: number): void {
+  for (let sample = 0; sample < 100; sample++) {
+    const i = (sample * 7919) % n;
+    const j = (sample * 104_729) % n;
+    let expected = 0;
+    for (let p = 0; p < n; p++) expected += data.a[i * n + p] * data.b[p * n + j];
+    const error = Math.abs(c[i * n + j] - expected) / Math.max(1, Math.abs(expected));
+    if (!(error <= 1e-9)) throw new Error(`matmul over the mesh: C[${i}][${j}] is wrong`);
   }
 }
 

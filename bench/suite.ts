@@ -13,21 +13,13 @@ import { PACKAGE_ROOT } from '../signaling/config.ts';
 import { ServerProcess } from '../tests/e2e/support/server-process.ts';
 import { launchChromium } from '../tests/e2e/support/browser.ts';
 import { benchDataChannel } from './datachannel.ts';
+import { matmulFigures, pbkdf2Figures } from './job-figures.ts';
 import { benchNodeKernel } from './kernel-node.ts';
 import { kernelTimes, renderTimes } from './mandelbrot.ts';
 import { benchNodeRender, benchNoopChunks } from './node-mesh.ts';
-import { SECTIONS, type Section } from './sections.ts';
+import { SECTIONS, type Figure, type Section } from './sections.ts';
 
-/** One line of the table. */
-export interface Figure {
-  section: string;
-  name: string;
-  value: number;
-  unit: string;
-  /** The figure meets its target when value ≥ min. */
-  target?: number;
-  detail?: string;
-}
+export type { Figure } from './sections.ts';
 
 export interface BenchOptions {
   sections: ReadonlySet<Section>;
@@ -98,6 +90,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         detail: chromium.identical ? 'counts identical' : 'COUNTS DIFFER',
       });
     }
+    if (wants('matmul')) await matmulFigures(add, raw);
+    if (wants('pbkdf2')) await pbkdf2Figures(add, raw);
     if (wants('chunks')) {
       const noop = await benchNoopChunks();
       raw.noopChunks = noop;

@@ -22,7 +22,7 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
     load: async () => (await import('../client/node/worker-command.ts')).workerCommand,
   },
   run: {
-    summary: 'run a job (e.g. mandelbrot) as its controller: on a room, or on local peers',
+    summary: 'run a job (mandelbrot, matmul, pbkdf2) as its controller, on a room or local peers',
     load: async () => (await import('../client/node/run-command.ts')).runCommand,
   },
   bench: {

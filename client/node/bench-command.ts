@@ -15,12 +15,15 @@ import { SECTIONS, type Section } from '../../bench/sections.ts';
 export const BENCH_HELP = `Usage: processdistro bench [options]
 
 Measure this machine's mesh and print a table (each figure against its target, if it has
-one); the figures also go to a JSON file. About 3–5 minutes on 2 cores. Runs a local server,
+one); the figures also go to a JSON file. About 2 minutes on 2 cores. Runs a local server,
 Node workers and headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium) inside a
 private network namespace, so nothing leaves this machine (needs root or user namespaces).
 
 Sections:
   kernel        Mandelbrot 1920×1080×1000 on one thread: WASM SIMD vs scalar JS, Node and Chromium
+  matmul        n × n · n × n (n = 1024, 2048): GFLOP/s of the WASM kernel on one thread
+                (≥ 4) and over a two-peer Node mesh, with the bytes each peer moved
+  pbkdf2        PBKDF2 iterations/s on one thread: WASM SIMD vs Node's crypto.pbkdf2Sync (≥ 0.4×)
   chunks        no-op chunks per second through a two-peer mesh           (target ≥ 5000/s)
   datachannel   bulk bodies between two peers, Node↔Node and Chromium↔Chromium (≥ 25 MB/s)
   render        the Mandelbrot render with one vs two peers, Node and Chromium  (≥ 1.8×)
@@ -71,8 +74,9 @@ export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(`Building the app (${reason})...`);
       await runBuild(PACKAGE_ROOT);
     }
-    await loadKernelBytes('mandelbrot', (line) => io.out(line));
-    await loadKernelBytes('noop', (line) => io.out(line));
+    for (const kernel of ['mandelbrot', 'noop', 'matmul', 'pbkdf2']) {
+      await loadKernelBytes(kernel, (line) => io.out(line));
+    }
     const { runBench } = await import('../../bench/suite.ts');
     io.out(`processdistro bench: ${[...args.sections].join(', ')}\n`);
     const started = performance.now();

@@ -8,13 +8,15 @@ import { join, resolve } from 'node:path';
 import type { CliIo } from '../../signaling/cli-io.ts';
 import { PACKAGE_ROOT } from '../../signaling/config.ts';
 import type { ControllerSnapshot } from '../scheduler/controller-types.ts';
-import type { ControllerJob } from '../jobs/controller-job.ts';
 import { integerFlag, readArgs, UsageError, withUsage } from './args.ts';
 import { loadKernelBytes } from './kernel-files.ts';
 import { startLocalMesh, type LocalMesh } from './local-mesh.ts';
 import { startNodePeer, type NodePeer } from './node-peer.ts';
 import { createProgressView } from './progress.ts';
-import { RUN_JOBS, type RunJobSpec } from './run-jobs.ts';
+import { buildReport, formatSummary } from './run-report.ts';
+import { RUN_JOBS, type JobInput, type RunJobSpec } from './run-jobs.ts';
+
+export type { ReportPeer, RunReport } from './run-report.ts';
 
 const COMMON_HELP = `      --out <dir>        where the output files and report.json go (created if needed)
       --room <link>      run on the peers of this room (a room link)         [PD_ROOM]
@@ -79,6 +81,7 @@ const COMMON_FLAGS = {
 export interface RunArgs {
   job: string;
   spec: RunJobSpec;
+  /** The job's settings from its flags (`RunJobSpec.params`). */
   params: unknown;
   out: string;
   mesh: { room: string } | { localPeers: number };
@@ -129,8 +132,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(args);
       return 0;
     }
+    // Input files are read and checked before any peer starts: a bad one is a usage error.
+    const input = await readJobInput(args);
     try {
-      return await runJob(args, io);
+      return await runJob(args, input, io);
     } catch (err) {
       io.error(`processdistro run: ${(err as Error).message}`);
       return 1;
@@ -138,34 +143,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   });
 }
 
-/** One peer's line in report.json. */
-export interface ReportPeer {
-  peerId: string;
-  name: string;
-  self: boolean;
-  chunks: number;
-  computeMs: number;
-  stealsGiven: number;
-  stealsTaken: number;
-  chunksReassigned: number;
-  failures: number;
-  duplicates: number;
+/** The kernel's parameters and input data from the job's settings (reading its files). */
+export async function readJobInput(args: Pick<RunArgs, 'spec' | 'params'>): Promise<JobInput> {
+  if (args.spec.data) return args.spec.data(args.params);
+  return { settings: args.params, params: args.params };
 }
 
-/** report.json. */
-export interface RunReport {
-  job: string;
-  jobId: string;
-  params: unknown;
-  status: ControllerSnapshot['status'];
-  failure?: string;
-  wallMs: number;
-  chunks: { total: number; done: number; duplicates: number };
-  peers: ReportPeer[];
-  files: string[];
-}
-
-async function runJob(args: RunArgs, io: CliIo): Promise<number> {
+async function runJob(args: RunArgs, input: JobInput, io: CliIo): Promise<number> {
   await mkdir(args.out, { recursive: true });
   const bytes = await loadKernelBytes(args.spec.kernel, (line) => io.out(line));
   let mesh: LocalMesh | undefined;
@@ -194,7 +178,7 @@ async function runJob(args: RunArgs, io: CliIo): Promise<number> {
       `could not join the room within ${args.joinTimeoutMs / 1000} s`,
     );
     if (mesh) await waitForWorkers(peer, mesh, args.joinTimeoutMs);
-    return await control(args, peer, bytes, io);
+    return await control(args, input, peer, bytes, io);
   } finally {
     await cleanup();
   }
@@ -232,6 +216,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 /** Submits the job, shows its progress, and writes its files once it is done. */
 async function control(
   args: RunArgs,
+  input: JobInput,
   peer: NodePeer,
   bytes: Uint8Array,
   io: CliIo,
@@ -242,9 +227,10 @@ async function control(
   };
   peer.session.on('change', remember);
   remember();
-  io.out(`${args.spec.describe(args.params)}`);
-  const job = await peer.jobs.submit({ name: args.spec.kernel, bytes }, args.params, {
+  io.out(args.spec.describe(input));
+  const job = await peer.jobs.submit({ name: args.spec.kernel, bytes }, input.params, {
     localCores: args.cores,
+    ...(input.data !== undefined ? { data: input.data } : {}),
   });
   const progress = createProgressView((line) => io.out(line));
   const show = () => {
@@ -274,52 +260,16 @@ async function control(
   progress.stop();
   remember();
   const files =
-    snapshot.status === 'done' ? await args.spec.write(args.out, job.params, job.output) : [];
-  const report = buildReport(args, job, snapshot, names, peer.session.selfId, files);
+    snapshot.status === 'done' ? await args.spec.write(args.out, input, job.output) : [];
+  const report = buildReport(
+    { job: args.job, settings: input.settings, rate: args.spec.rate },
+    job,
+    snapshot,
+    names,
+    peer.session.selfId,
+    files,
+  );
   await writeFile(join(args.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   io.out(formatSummary(report, args.out));
   return snapshot.status === 'done' ? 0 : snapshot.status === 'cancelled' ? 130 : 1;
-}
-
-export function buildReport(
-  args: Pick<RunArgs, 'job' | 'params'>,
-  job: ControllerJob,
-  snapshot: ControllerSnapshot,
-  names: Map<string, string>,
-  selfId: string,
-  files: string[],
-): RunReport {
-  return {
-    job: args.job,
-    jobId: job.jobId,
-    params: args.params,
-    status: snapshot.status,
-    ...(job.failure ? { failure: job.failure } : {}),
-    wallMs: Math.round((job.endedAt ?? performance.now()) - job.startedAt),
-    chunks: { total: snapshot.total, done: snapshot.done, duplicates: snapshot.duplicates },
-    peers: snapshot.peers.map((stats) => ({
-      peerId: stats.peerId,
-      name: names.get(stats.peerId) ?? stats.peerId,
-      self: stats.peerId === selfId,
-      chunks: stats.chunksComputed,
-      computeMs: Math.round(stats.computeMs),
-      stealsGiven: stats.stealsGiven,
-      stealsTaken: stats.stealsTaken,
-      chunksReassigned: stats.reassignedAway,
-      failures: stats.failures,
-      duplicates: stats.duplicates,
-    })),
-    files: [...files, 'report.json'],
-  };
-}
-
-function formatSummary(report: RunReport, dir: string): string {
-  const header = `${report.status === 'done' ? 'Done' : `Job ${report.status}`}${report.failure ? ` (${report.failure})` : ''} in ${(report.wallMs / 1000).toFixed(2)} s: ${report.chunks.done}/${report.chunks.total} chunks`;
-  const rows = report.peers.map(
-    (peer) =>
-      `  ${(peer.name + (peer.self ? ' (this)' : '')).padEnd(20)} ${String(peer.chunks).padStart(6)} chunks ${String(peer.computeMs).padStart(8)} ms compute  steals ${peer.stealsGiven}/${peer.stealsTaken} given/taken  ${peer.chunksReassigned} reassigned`,
-  );
-  return [header, ...rows, `Wrote ${report.files.map((file) => join(dir, file)).join(', ')}`].join(
-    '\n',
-  );
 }
