@@ -390,7 +390,11 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
     }
     if (to !== this.selfId) {
       const priority = body ? 'bulk' : 'control';
-      this.options.transport.send(to, message, body, { priority }).catch(() => {}); // peer-left follows
+      this.options.transport.send(to, message, body, { priority }).catch(() => {
+        // No open link (the peer left, or is reconnecting after a reload): peer-left follows
+        // or already came, so a blob request asks the next source now, not after a timeout.
+        if (message.type === 'blob-request') this.blobExchange.answer(to, message.sha256);
+      });
       return;
     }
     const header: unknown = JSON.parse(JSON.stringify(withVersion(message)));

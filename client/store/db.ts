@@ -1,9 +1,13 @@
 /**
  * The one IndexedDB database of a peer, typed through idb's `DBSchema`: content-addressed
- * kernels, the jobs this peer controls, their accepted chunk results, and settings. Every
- * helper takes the database first, so tests and callers choose which one (and its name).
+ * kernels, the jobs this peer controls, their accepted chunk results and input data, and
+ * settings. Every helper takes the database first, so tests and callers choose which one
+ * (and its name).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { JobData } from './job-data.ts';
+
+export type { JobData } from './job-data.ts';
 
 /** A kernel's WebAssembly bytes, stored under their SHA-256. */
 export interface KernelRecord {
@@ -44,6 +48,12 @@ export interface ResultRecord {
   acceptedAt: number;
 }
 
+/** The input data of the job `jobId`. */
+export interface JobDataRecord {
+  jobId: string;
+  data: JobData;
+}
+
 /** The schema: every store's key and value types, checked by idb at each call. */
 export interface ProcessDistroSchema extends DBSchema {
   kernels: { key: string; value: KernelRecord };
@@ -53,6 +63,7 @@ export interface ProcessDistroSchema extends DBSchema {
     value: ResultRecord;
     indexes: { 'by-job': string };
   };
+  'job-data': { key: string; value: JobDataRecord };
   settings: { key: string; value: unknown };
 }
 
@@ -61,7 +72,7 @@ export type ProcessDistroDB = IDBPDatabase<ProcessDistroSchema>;
 
 /** The database name used unless a caller (a test) picks another. */
 export const DEFAULT_DB_NAME = 'processdistro';
-const VERSION = 1;
+const VERSION = 2;
 
 const opened = new Map<string, Promise<ProcessDistroDB>>();
 
@@ -83,6 +94,7 @@ export function openProcessDistroDB(name: string = DEFAULT_DB_NAME): Promise<Pro
         results.createIndex('by-job', 'jobId');
         database.createObjectStore('settings');
       }
+      if (oldVersion < 2) database.createObjectStore('job-data', { keyPath: 'jobId' });
     },
     blocking() {
       // Another tab wants a newer version: let it have the database rather than stall it.
@@ -174,15 +186,29 @@ export function getResults(db: ProcessDistroDB, jobId: string): Promise<ResultRe
   return db.getAllFromIndex('results', 'by-job', jobId);
 }
 
-/** Deletes the job `jobId` and all its results, together or not at all. */
+/**
+ * Stores a job's input data. Written before the job's record, so that a job offered for
+ * resumption always has its data.
+ */
+export async function putJobData(db: ProcessDistroDB, record: JobDataRecord): Promise<void> {
+  await db.put('job-data', record);
+}
+
+/** The input data of `jobId`, or undefined (a job without data, or one deleted). */
+export async function getJobData(db: ProcessDistroDB, jobId: string): Promise<JobData | undefined> {
+  return (await db.get('job-data', jobId))?.data;
+}
+
+/** Deletes the job `jobId`, all its results and its input data, together or not at all. */
 export async function deleteJob(db: ProcessDistroDB, jobId: string): Promise<void> {
   // Arrays compare element by element and a shorter prefix sorts first, so this range holds
   // exactly the keys [jobId, any chunkId]: an array sorts after every number.
   const ofJob = IDBKeyRange.bound([jobId], [jobId, []]);
-  const tx = db.transaction(['jobs', 'results'], 'readwrite');
+  const tx = db.transaction(['jobs', 'results', 'job-data'], 'readwrite');
   await Promise.all([
     tx.objectStore('jobs').delete(jobId),
     tx.objectStore('results').delete(ofJob),
+    tx.objectStore('job-data').delete(jobId),
     tx.done,
   ]);
 }

@@ -1,6 +1,7 @@
 /**
  * <pd-job-progress .job=${view}>: a running job's progress (chunks done of total), its
- * throughput, elapsed time and ETA, and what each peer contributed. Fires `cancel`.
+ * throughput in the job's own units, elapsed time and ETA, and what each peer contributed
+ * (optionally its rate and the bytes it moved). Fires `cancel`.
  */
 import { LitElement, css, html } from 'lit';
 import { sharedStyles } from './styles.ts';
@@ -15,33 +16,51 @@ export interface PeerJobStats {
   stealsGiven: number;
   stealsTaken: number;
   reassigned: number;
+  /** Work it finished, in the unit of the view's `peerRate`. */
+  units: number;
+  /** Input data it fetched plus the result bytes it sent. */
+  bytesMoved: number;
 }
 
-/** What the progress panel shows; the controller shell produces it. */
+/** A throughput figure: `done` units over the job's elapsed time, shown as e.g. "3.1 kpx/s". */
+export interface Throughput {
+  /** The rate's unit, e.g. 'px/s', 'FLOP/s' (SI prefixes are added). */
+  unit: string;
+  /** Units finished in this run of the job. */
+  done: number;
+}
+
+/** What the progress panel shows; the controller shell produces it (see job-view.ts). */
 export interface JobView {
   jobId: string;
   state: 'running' | 'done' | 'cancelled' | 'failed';
   totalChunks: number;
   doneChunks: number;
+  /** Chunks that came back from a checkpoint (a resumed job): not counted in rates or ETA. */
+  restoredChunks: number;
   elapsedMs: number;
-  /** Pixels (or other output units) finished. */
-  doneUnits: number;
   /** Chunks assigned and not done, plus accepted ones not yet checkpointed. */
   inFlight: number;
-  /** Kernel iterations finished (for iterations/s). */
-  doneIterations: number;
+  /** Overall throughput figures, in order. */
+  throughput: Throughput[];
+  /** A per-peer rate column: each peer's `units` over the elapsed time, in this unit. */
+  peerRate?: string;
+  /** A per-peer "Moved" column: input bytes fetched plus result bytes sent. */
+  showBytes?: boolean;
   peers: PeerJobStats[];
   message?: string;
 }
 
-function formatDuration(ms: number): string {
+/** A duration as "12.3 s" or "2 min 5 s"; "—" when unknown. */
+export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-function formatRate(perSecond: number, unit: string): string {
+/** A rate with an SI prefix, e.g. "12.3 GFLOP/s"; "—" when there is none yet. */
+export function formatRate(perSecond: number, unit: string): string {
   if (!Number.isFinite(perSecond) || perSecond <= 0) return `— ${unit}`;
   const prefixes: Array<[number, string]> = [
     [1e9, 'G'],
@@ -50,6 +69,19 @@ function formatRate(perSecond: number, unit: string): string {
   ];
   const [div, prefix] = prefixes.find(([d]) => perSecond >= d) ?? [1, ''];
   return `${(perSecond / div).toFixed(1)} ${prefix}${unit}`;
+}
+
+/** Bytes in binary units, e.g. "4.2 MiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 export class JobProgress extends LitElement {
@@ -100,9 +132,12 @@ export class JobProgress extends LitElement {
     const job = this.job;
     if (!job) return html``;
     const seconds = job.elapsedMs / 1000;
-    const fraction = job.totalChunks ? job.doneChunks / job.totalChunks : 0;
+    // Only chunks finished in this run tell how fast the rest will go.
+    const doneHere = job.doneChunks - job.restoredChunks;
     const eta =
-      job.state === 'running' && fraction > 0 ? (job.elapsedMs / fraction) * (1 - fraction) : NaN;
+      job.state === 'running' && doneHere > 0
+        ? (job.elapsedMs / doneHere) * (job.totalChunks - job.doneChunks)
+        : NaN;
     return html`
       <progress max=${job.totalChunks} .value=${job.doneChunks} aria-label="Chunks done"></progress>
       <div
@@ -115,8 +150,12 @@ export class JobProgress extends LitElement {
         <span data-chunks-done=${job.doneChunks} data-chunks-total=${job.totalChunks}
           >${job.doneChunks} / ${job.totalChunks} chunks</span
         >
-        <span>${formatRate(job.doneUnits / seconds, 'px/s')}</span>
-        <span>${formatRate(job.doneIterations / seconds, 'iter/s')}</span>
+        ${job.throughput.map(
+          (t) =>
+            html`<span data-rate=${t.unit} data-per-second=${t.done / seconds}
+              >${formatRate(t.done / seconds, t.unit)}</span
+            >`,
+        )}
         <span>elapsed ${formatDuration(job.elapsedMs)}</span>
         <span>${job.state === 'running' ? `ETA ${formatDuration(eta)}` : job.state}</span>
         ${job.state === 'running' ? html`<button @click=${this.cancel}>Cancel</button>` : ''}
@@ -128,6 +167,8 @@ export class JobProgress extends LitElement {
             <th>Peer</th>
             <th>Chunks</th>
             <th>Compute</th>
+            ${job.peerRate ? html`<th>${job.peerRate}</th>` : ''}
+            ${job.showBytes ? html`<th title="Input data fetched plus results sent">Moved</th>` : ''}
             <th>Steals given</th>
             <th>Steals taken</th>
             <th>Reassigned</th>
@@ -141,12 +182,17 @@ export class JobProgress extends LitElement {
                 data-chunks=${p.chunks}
                 data-steals-given=${p.stealsGiven}
                 data-steals-taken=${p.stealsTaken}
+                data-compute-ms=${Math.round(p.computeMs)}
+                data-units=${p.units}
+                data-bytes-moved=${p.bytesMoved}
               >
                 <td>
                   <span class="swatch" style="background:${peerColour(p.peerId)}"></span>${p.name}
                 </td>
                 <td>${p.chunks}</td>
                 <td>${formatDuration(p.computeMs)}</td>
+                ${job.peerRate ? html`<td>${formatRate(p.units / seconds, job.peerRate)}</td>` : ''}
+                ${job.showBytes ? html`<td>${formatBytes(p.bytesMoved)}</td>` : ''}
                 <td>${p.stealsGiven}</td>
                 <td>${p.stealsTaken}</td>
                 <td>${p.reassigned}</td>

@@ -55,17 +55,6 @@ export class MandelbrotForm extends LitElement {
   static override styles = [
     sharedStyles,
     css`
-      form {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.6rem 1rem;
-        align-items: end;
-      }
-      label {
-        display: grid;
-        gap: 0.25rem;
-        font-size: 0.9em;
-      }
       select {
         font: inherit;
         padding: 0.45em;
@@ -94,8 +83,8 @@ export class MandelbrotForm extends LitElement {
   }
 
   override render() {
-    return html`<form @submit=${this.submit}>
-      <label
+    return html`<form class="fields" @submit=${this.submit}>
+      <label class="field"
         >View
         <select
           aria-label="View"
@@ -107,7 +96,7 @@ export class MandelbrotForm extends LitElement {
           ${Object.entries(PRESETS).map(([key, p]) => html`<option value=${key} ?selected=${key === this.preset}>${p.label}</option>`)}
         </select>
       </label>
-      <label
+      <label class="field"
         >Size
         <select
           aria-label="Size"
@@ -116,7 +105,7 @@ export class MandelbrotForm extends LitElement {
           ${SIZES.map(([label], i) => html`<option value=${i} ?selected=${i === this.size}>${label}</option>`)}
         </select>
       </label>
-      <label
+      <label class="field"
         >Max iterations
         <input
           aria-label="Max iterations"

@@ -18,9 +18,12 @@ import { createJobStore, restoreJob, resumableJobs } from '../store/checkpoints.
 import { openProcessDistroDB, type JobRecord } from '../store/db.ts';
 import type { JobView } from './job-progress.ts';
 import './job-progress.ts';
+import { jobView } from './job-view.ts';
 import './mandelbrot-form.ts';
 import type { MandelbrotRequest } from './mandelbrot-form.ts';
+import { saveFile } from './save-file.ts';
 import { sharedStyles } from './styles.ts';
+import { resumeButtons, toggle } from './panel-controls.ts';
 import './tile-canvas.ts';
 import type { PixelRect, TileCanvas } from './tile-canvas.ts';
 
@@ -38,13 +41,6 @@ export class MandelbrotPanel extends LitElement {
   static override styles = [
     sharedStyles,
     css`
-      .bar {
-        display: flex;
-        gap: 0.8rem 1.2rem;
-        align-items: center;
-        flex-wrap: wrap;
-        margin: 0.8rem 0;
-      }
       pd-tile-canvas {
         margin: 0.6rem 0;
       }
@@ -84,6 +80,14 @@ export class MandelbrotPanel extends LitElement {
     this.offJob = [];
   }
 
+  protected override willUpdate(changed: Map<string, unknown>): void {
+    // For the tab bar (<pd-job-tabs>), which marks a panel with a job to resume.
+    if (changed.has('resumable')) {
+      const detail = this.resumable !== undefined;
+      this.dispatchEvent(new CustomEvent('resumable-change', { detail, bubbles: true }));
+    }
+  }
+
   private get canvas(): TileCanvas {
     return this.renderRoot.querySelector('pd-tile-canvas')!;
   }
@@ -98,30 +102,9 @@ export class MandelbrotPanel extends LitElement {
         @render=${(e: CustomEvent<MandelbrotRequest>) => this.run(e.detail)}
       ></pd-mandelbrot-form>
       <div class="bar">
-        <label
-          ><input
-            type="checkbox"
-            .checked=${this.computeHere}
-            @change=${(e: Event) => (this.computeHere = (e.target as HTMLInputElement).checked)}
-          />
-          This tab computes too</label
-        >
-        <label
-          ><input
-            type="checkbox"
-            .checked=${this.tint}
-            @change=${(e: Event) => (this.tint = (e.target as HTMLInputElement).checked)}
-          />
-          Tint tiles by peer</label
-        >
-        ${
-          this.resumable && !running
-            ? html`<button class="primary" @click=${this.resume}>
-                Resume unfinished render (${this.resumable.doneChunks} /
-                ${this.resumable.totalChunks} chunks)
-              </button>`
-            : ''
-        }
+        ${toggle('This tab computes too', this.computeHere, (on) => (this.computeHere = on))}
+        ${toggle('Tint tiles by peer', this.tint, (on) => (this.tint = on))}
+        ${this.resumable && !running ? resumeButtons('render', this.resumable, this.resume) : ''}
         ${
           job && !running
             ? html`<button @click=${this.downloadPng}>Download PNG</button
@@ -181,7 +164,7 @@ export class MandelbrotPanel extends LitElement {
           )
         : undefined;
       this.offJob.forEach((off) => off());
-      const started = jobs.on('job-started', (job) => this.watch(job));
+      const started = jobs.on('job-started', (job) => job.jobId === id && this.watch(job));
       try {
         await jobs.submit({ name: 'mandelbrot', bytes }, request, {
           jobId: id,
@@ -250,30 +233,14 @@ export class MandelbrotPanel extends LitElement {
   }
 
   private view(job: ControllerJob): JobView {
-    const snapshot = job.snapshot();
     const params = job.params as MandelbrotParams;
-    const pixelsPerCost = 1 / params.maxIter;
-    const elapsedMs = (job.endedAt ?? performance.now()) - job.startedAt;
-    return {
-      jobId: job.jobId,
-      state: snapshot.status,
-      totalChunks: snapshot.total,
-      doneChunks: snapshot.done,
-      elapsedMs,
-      doneUnits: job.doneCost * pixelsPerCost,
-      doneIterations: this.iterations,
-      inFlight: job.inFlight(),
-      peers: snapshot.peers.map((p) => ({
-        peerId: p.peerId,
-        name: this.names(p.peerId),
-        chunks: p.chunksComputed,
-        computeMs: p.computeMs,
-        stealsGiven: p.stealsGiven,
-        stealsTaken: p.stealsTaken,
-        reassigned: p.reassignedAway,
-      })),
-      ...(job.failure ? { message: job.failure } : {}),
-    };
+    return jobView(job, {
+      names: this.names,
+      throughput: [
+        { unit: 'px/s', done: job.doneCost / params.maxIter },
+        { unit: 'iter/s', done: this.iterations },
+      ],
+    });
   }
 
   private zoom(rect: PixelRect): void {
@@ -286,24 +253,13 @@ export class MandelbrotPanel extends LitElement {
   }
 
   private downloadPng(): void {
-    this.canvas.image.toBlob((blob) => blob && this.save(blob, 'mandelbrot.png'), 'image/png');
+    this.canvas.image.toBlob((blob) => blob && saveFile(blob, 'mandelbrot.png'), 'image/png');
   }
 
   private downloadCounts(): void {
     const output = this.job?.output as MandelbrotOutput | undefined;
     if (output)
-      this.save(
-        new Blob([encodeU32LE(output.counts) as Uint8Array<ArrayBuffer>]),
-        'mandelbrot.u32',
-      );
-  }
-
-  private save(blob: Blob, name: string): void {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      saveFile(new Blob([encodeU32LE(output.counts) as Uint8Array<ArrayBuffer>]), 'mandelbrot.u32');
   }
 }
 

@@ -1,13 +1,17 @@
 /**
  * <pd-room-view .session=${session} link="…">: the room as its members see it — the link
- * with copy and share buttons, its QR code, the live member list, a link test, and leave.
+ * with copy and share buttons, its QR code, the live member list, a link test, leave, and
+ * the job panels (Mandelbrot, matrix multiplication, PBKDF2) behind tabs.
  */
 import { LitElement, css, html } from 'lit';
 import type { ProbeResult } from '../mesh/link-probe.ts';
 import type { RoomJobs } from '../jobs/room-jobs.ts';
 import type { PeerJobSnapshot } from '../scheduler/peer-types.ts';
 import type { RoomSession } from '../mesh/room-session.ts';
+import './job-tabs.ts';
 import './mandelbrot-panel.ts';
+import './matmul-panel.ts';
+import './pbkdf2-panel.ts';
 import type { SignalingState } from '../mesh/signaling-client.ts';
 import './peer-list.ts';
 import './qr-code.ts';
@@ -39,7 +43,7 @@ export class RoomView extends LitElement {
   static override styles = [
     sharedStyles,
     css`
-      pd-mandelbrot-panel {
+      pd-job-tabs {
         display: block;
         margin-top: 1rem;
       }
@@ -141,6 +145,7 @@ export class RoomView extends LitElement {
     const peers = session.view();
     const others = peers.filter((p) => p.connection === 'connected').length;
     const state = session.signaling.state;
+    const names = (id: string) => peers.find((p) => p.peerId === id)?.name ?? id.slice(0, 6);
     return html`
       <header>
         <div>
@@ -185,11 +190,26 @@ export class RoomView extends LitElement {
           </div>
         </section>
       </div>
-      <pd-mandelbrot-panel
-        .jobs=${this.jobs}
-        .localCores=${this.donatedCores}
-        .names=${(id: string) => peers.find((p) => p.peerId === id)?.name ?? id.slice(0, 6)}
-      ></pd-mandelbrot-panel>
+      <pd-job-tabs>
+        <pd-mandelbrot-panel
+          data-tab="Mandelbrot"
+          .jobs=${this.jobs}
+          .localCores=${this.donatedCores}
+          .names=${names}
+        ></pd-mandelbrot-panel>
+        <pd-matmul-panel
+          data-tab="Matrix multiplication"
+          .jobs=${this.jobs}
+          .localCores=${this.donatedCores}
+          .names=${names}
+        ></pd-matmul-panel>
+        <pd-pbkdf2-panel
+          data-tab="PBKDF2"
+          .jobs=${this.jobs}
+          .localCores=${this.donatedCores}
+          .names=${names}
+        ></pd-pbkdf2-panel>
+      </pd-job-tabs>
     `;
   }
 

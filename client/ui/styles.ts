@@ -50,4 +50,24 @@ export const sharedStyles = css`
   .error {
     color: var(--pd-error);
   }
+  /* A form of labelled fields in a row that wraps. */
+  form.fields {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.6rem 1rem;
+    align-items: end;
+  }
+  label.field {
+    display: grid;
+    gap: 0.25rem;
+    font-size: 0.9em;
+  }
+  /* A row of controls: a panel's buttons and toggles. */
+  .bar {
+    display: flex;
+    gap: 0.8rem 1.2rem;
+    align-items: center;
+    flex-wrap: wrap;
+    margin: 0.8rem 0;
+  }
 `;

@@ -192,7 +192,15 @@ describe('headless Node peers', () => {
   it('a worker killed with SIGKILL mid-job: the job completes with identical output', async () => {
     const view = { width: 1280, height: 720, cx: -0.5, cy: 0, scale: 3 / 1280, maxIter: 3000 };
     const link = await createRoomLink(server.url.replace(/\/$/, ''));
-    const nodes = [worker('steady-1', link), worker('steady-2', link), worker('doomed', link)];
+    // Slowed (after each chunk a worker stays busy for 4 more times its compute time, the doomed
+    // one 9), so the job outlasts the controller's connections to all three and the kill lands
+    // mid-job even on a loaded machine.
+    const slow = (factor: number) => ['--slowdown', String(factor)];
+    const nodes = [
+      worker('steady-1', link, slow(5)),
+      worker('steady-2', link, slow(5)),
+      worker('doomed', link, slow(10)),
+    ];
     await Promise.all(nodes.map((node) => node.waitForLine(/joined the room/, 20_000)));
     const out = join(dir, 'killed');
     const run = cli('run', [...runArgs(view), '--room', link, '--out', out]);

@@ -2,18 +2,20 @@
 // The db module against Chromium's real IndexedDB. Each run uses its own database name and
 // deletes it afterwards, so runs never see each other's data.
 import { expect } from '@esm-bundle/chai';
-import { deleteDB } from 'idb';
+import { deleteDB, openDB } from 'idb';
 import {
   closeProcessDistroDB,
   deleteJob,
   deleteKernel,
   getJob,
+  getJobData,
   getJobs,
   getKernel,
   getResults,
   getSetting,
   openProcessDistroDB,
   putJob,
+  putJobData,
   putKernel,
   putResults,
   putSetting,
@@ -53,16 +55,17 @@ describe('store/db', () => {
     await deleteDB(name);
   });
 
-  it('opens one memoised connection per name, with the four stores', async () => {
+  it('opens one memoised connection per name, with the five stores', async () => {
     const db = await openProcessDistroDB(name);
     expect(await openProcessDistroDB(name)).to.equal(db);
     expect([...db.objectStoreNames].sort()).to.deep.equal([
+      'job-data',
       'jobs',
       'kernels',
       'results',
       'settings',
     ]);
-    expect(db.version).to.equal(1);
+    expect(db.version).to.equal(2);
   });
 
   it('stores, reads and deletes kernels by hash', async () => {
@@ -115,12 +118,37 @@ describe('store/db', () => {
     expect(await getResults(db, 'job-c')).to.deep.equal([]);
   });
 
-  it('deletes a job together with its results only', async () => {
+  it('stores each kind of job input data, uploaded files as Blobs', async () => {
+    const db = await openProcessDistroDB(name);
+    const shape = { n: 3, k: 5, m: 2 };
+    await putJobData(db, { jobId: 'job-a', data: { kind: 'random-matrices', seed: 7, shape } });
+    const a = new Blob([new Float64Array([1, 2, 3])]);
+    const b = new Blob([new Float64Array([4, 5])]);
+    await putJobData(db, { jobId: 'job-b', data: { kind: 'matrices', a, b } });
+    const text = 'password,salt\r\n"a,b",ü\r\n';
+    await putJobData(db, { jobId: 'job-p', data: { kind: 'pairs', format: 'csv', text } });
+    expect(await getJobData(db, 'job-a')).to.deep.equal({
+      kind: 'random-matrices',
+      seed: 7,
+      shape,
+    });
+    const matrices = await getJobData(db, 'job-b');
+    if (matrices?.kind !== 'matrices') throw new Error(`stored ${JSON.stringify(matrices)}`);
+    expect([...new Float64Array(await matrices.a.arrayBuffer())]).to.deep.equal([1, 2, 3]);
+    expect([...new Float64Array(await matrices.b.arrayBuffer())]).to.deep.equal([4, 5]);
+    expect(await getJobData(db, 'job-p')).to.deep.equal({ kind: 'pairs', format: 'csv', text });
+    expect(await getJobData(db, 'missing')).to.equal(undefined);
+  });
+
+  it('deletes a job together with its results and input data only', async () => {
     const db = await openProcessDistroDB(name);
     await deleteJob(db, 'job-b');
     expect(await getJob(db, 'job-b')).to.equal(undefined);
     expect(await getResults(db, 'job-b')).to.deep.equal([]);
+    expect(await getJobData(db, 'job-b')).to.equal(undefined);
     expect(await getResults(db, 'job-a')).to.have.length(4);
+    expect((await getJobData(db, 'job-a'))?.kind).to.equal('random-matrices');
+    expect((await getJobData(db, 'job-p'))?.kind).to.equal('pairs');
   });
 
   it('stores settings of any structured-clonable shape', async () => {
@@ -141,5 +169,58 @@ describe('store/db', () => {
     expect((await getJobs(db)).map((j) => j.jobId)).to.deep.equal(['job-a']);
     expect((await getResults(db, 'job-a')).map((r) => r.chunkId)).to.deep.equal([0, 2, 7, 10]);
     expect(await getSetting(db, 'cores')).to.equal(3);
+    expect((await getJobData(db, 'job-a'))?.kind).to.equal('random-matrices');
+  });
+});
+
+describe('store/db upgrade from version 1', () => {
+  const old = `processdistro-v1-${crypto.randomUUID()}`;
+
+  after(async () => {
+    await closeProcessDistroDB(old);
+    await deleteDB(old);
+  });
+
+  it('adds the job-data store and keeps every record of a version-1 database', async () => {
+    // Version 1 exactly as it shipped: four stores, created by the upgrade step of that release.
+    const v1 = await openDB(old, 1, {
+      upgrade(database) {
+        database.createObjectStore('kernels', { keyPath: 'sha256' });
+        database.createObjectStore('jobs', { keyPath: 'jobId' });
+        const results = database.createObjectStore('results', { keyPath: ['jobId', 'chunkId'] });
+        results.createIndex('by-job', 'jobId');
+        database.createObjectStore('settings');
+      },
+    });
+    const bytes = Uint8Array.from([0, 0x61, 0x73, 0x6d]).buffer;
+    await v1.put('kernels', { sha256: 'cd'.repeat(32), name: 'mandelbrot', bytes, storedAt: 1 });
+    await v1.put('jobs', job('job-old', 3));
+    for (const chunk of [2, 0]) await v1.put('results', result('job-old', chunk));
+    await v1.put('settings', 4, 'cores');
+    v1.close();
+
+    const db = await openProcessDistroDB(old);
+    expect(db.version).to.equal(2);
+    expect([...db.objectStoreNames].sort()).to.deep.equal([
+      'job-data',
+      'jobs',
+      'kernels',
+      'results',
+      'settings',
+    ]);
+    expect((await getKernel(db, 'cd'.repeat(32)))?.name).to.equal('mandelbrot');
+    expect((await getJob(db, 'job-old'))?.totalChunks).to.equal(3);
+    expect((await getResults(db, 'job-old')).map((r) => r.chunkId)).to.deep.equal([0, 2]);
+    expect(await getSetting(db, 'cores')).to.equal(4);
+    expect(await getJobData(db, 'job-old')).to.equal(undefined);
+    // The new store works, and deleting an old job (which has no data) still works.
+    await putJobData(db, {
+      jobId: 'job-new',
+      data: { kind: 'random-matrices', seed: 1, shape: { n: 1, k: 1, m: 1 } },
+    });
+    expect((await getJobData(db, 'job-new'))?.kind).to.equal('random-matrices');
+    await deleteJob(db, 'job-old');
+    expect(await getJob(db, 'job-old')).to.equal(undefined);
+    expect(await getResults(db, 'job-old')).to.deep.equal([]);
   });
 });
