@@ -18,6 +18,7 @@ import {
 } from './controller-types.ts';
 import {
   MAX_CHUNKS_PER_MESSAGE,
+  MAX_STEAL_HINTS,
   isControllerBound,
   type JobMessage,
   type JobMessageOf,
@@ -185,8 +186,23 @@ export class ControllerCore {
         descriptor: this.config.chunks[id].descriptor,
       })),
       remaining: this.table.count('queued') + this.table.count('limbo'),
+      ...(refs.length === 0 ? { owners: this.stealHint(peerId) } : {}),
     });
     peer.waiting = refs.length === 0;
+  }
+
+  /**
+   * The live peers other than `asker` that own more chunks than they have cores (so likely
+   * some not yet started), most first: where an idle peer should steal.
+   */
+  private stealHint(asker: string): { peerId: string; chunks: number }[] {
+    const hint: { peerId: string; chunks: number }[] = [];
+    for (const [peerId, peer] of this.peers) {
+      const spare = this.table.ownedBy(peerId).size - peer.cores;
+      if (peer.alive && peerId !== asker && spare > 0) hint.push({ peerId, chunks: spare });
+    }
+    hint.sort((a, b) => b.chunks - a.chunks || (a.peerId < b.peerId ? -1 : 1));
+    return hint.slice(0, MAX_STEAL_HINTS);
   }
 
   private serveWaiting(): void {

@@ -14,6 +14,8 @@ export const MAX_CHUNKS_PER_JOB = 1 << 20;
 export const MAX_CHUNKS_PER_MESSAGE = 4096;
 /** Chunk ids listed in one `job-status` (held, buffered) at most; a peer truncates beyond. */
 export const MAX_STATUS_CHUNKS = 16_384;
+/** Peers named in a `chunk-assign`'s steal hint at most. */
+export const MAX_STEAL_HINTS = 8;
 /** Serialised size of one chunk descriptor at most, in characters of JSON. */
 export const MAX_DESCRIPTOR_CHARS = 4096;
 /** Serialised size of a job's parameters at most, in characters of JSON. */
@@ -77,6 +79,14 @@ const chunkAssign = message('chunk-assign', {
   chunks: assignedChunks,
   /** Chunks still waiting at the controller after this batch. */
   remaining: count,
+  /**
+   * With an empty batch: the peers that own the most chunks by the controller's count, less
+   * one per core (about what they are running), so the asker can steal at once rather than
+   * wait for their gossip.
+   */
+  owners: v.optional(
+    v.pipe(v.array(v.object({ peerId: id, chunks: count })), v.maxLength(MAX_STEAL_HINTS)),
+  ),
 });
 
 /** Peer → controller: my deque runs low. The controller sizes the batch by throughput. */

@@ -6,12 +6,7 @@
  * when asked, and drops a job when it ends. Rules and the shell's part: README.md; events,
  * effects and options: peer-types.ts; one job's state: peer-job.ts.
  */
-import type {
-  AssignedChunk,
-  JobMessage,
-  JobMessageOf,
-  OutgoingJobMessage,
-} from './job-messages.ts';
+import type { JobMessage, JobMessageOf, OutgoingJobMessage } from './job-messages.ts';
 import { PeerJob, type HeldResult } from './peer-job.ts';
 import { acceptGrant, answerSteal, tryToSteal, type Outbox } from './stealing.ts';
 import {
@@ -123,7 +118,7 @@ export class PeerCore {
     const fromController = from === job.controllerId;
     switch (message.type) {
       case 'chunk-assign':
-        if (fromController && message.epoch === job.epoch) this.assigned(job, message.chunks);
+        if (fromController && message.epoch === job.epoch) this.assigned(job, message);
         return;
       case 'result-request':
         if (!fromController) return;
@@ -166,7 +161,11 @@ export class PeerCore {
     this.sendStatus(job, restarted);
   }
 
-  private assigned(job: PeerJob, chunks: readonly AssignedChunk[]): void {
+  private assigned(job: PeerJob, { chunks, owners }: JobMessageOf<'chunk-assign'>): void {
+    // The controller's count of who owns what is fresher than their gossip.
+    for (const owner of owners ?? []) {
+      if (owner.peerId !== this.selfId) job.loads.set(owner.peerId, owner.chunks);
+    }
     for (const chunk of chunks) {
       const result = job.resultOf(chunk.id);
       if (result) this.deliver(job, chunk.id, result);

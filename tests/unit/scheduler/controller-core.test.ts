@@ -135,6 +135,8 @@ describe('controller core: handing out chunks', () => {
     const empty = ctl.handle(received('b', { type: 'chunk-request', jobId: JOB, want: 2 }), 0);
     assert.deepEqual(sent(empty, 'chunk-assign')[0].message.chunks, []);
     assert.equal(sent(empty, 'chunk-assign')[0].message.remaining, 0);
+    // Where to steal: a owns 4 chunks on 2 cores, so about 2 not yet started.
+    assert.deepEqual(sent(empty, 'chunk-assign')[0].message.owners, [{ peerId: 'a', chunks: 2 }]);
     const gone = ctl.handle({ type: 'peer-left', peerId: 'a' }, 100);
     assert.deepEqual(effectsOf(gone, 'peer-gone'), [
       { type: 'peer-gone', peerId: 'a', reason: 'left', requeued: 4 },

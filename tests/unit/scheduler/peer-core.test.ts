@@ -190,6 +190,22 @@ describe('peer core: stealing', () => {
     assert.equal(p.snapshot()[0].stealsTaken, 1);
   });
 
+  it('robs at once the peer the controller names in an empty answer, without its gossip', () => {
+    const p = ready(2);
+    p.handle({ type: 'peer-joined', peerId: 'p2' }, 0);
+    p.handle({ type: 'peer-joined', peerId: 'p3' }, 0);
+    from(p, 'p2', { type: 'job-load', jobId: JOB, queued: 5, running: 1 });
+    const hint = [
+      { peerId: 'p3', chunks: 6 },
+      { peerId: 'p2', chunks: 1 },
+    ];
+    const effects = from(p, 'ctl', { ...assign([]), owners: hint });
+    assert.deepEqual(
+      sent(effects, 'steal-request').map(({ to }) => to),
+      ['p3'],
+    );
+  });
+
   it('does not steal while the controller may still have chunks', () => {
     const p = ready(2);
     p.handle({ type: 'peer-joined', peerId: 'p2' }, 0);
