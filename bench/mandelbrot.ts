@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../tests/e2e/support/browser.ts';
+import { cpuBetween, cpuSnapshot, type CpuUse } from './cpu-time.ts';
 import { startRender, waitForDone } from '../tests/e2e/support/render-page.ts';
 import { createRoom, joinRoom, waitForConnectedPeers } from '../tests/e2e/support/room-page.ts';
 import { ServerProcess } from '../tests/e2e/support/server-process.ts';
@@ -74,12 +75,12 @@ export async function kernelTimes(browser: Browser) {
   return result;
 }
 
-/** Best wall time of RENDERS renders, from the click to the last tile, in a room of `peers`. */
+/** Wall times of RENDERS renders (click to last tile) in a room of `peers`, with CPU use. */
 export async function renderTimes(
   browser: Browser,
   server: ServerProcess,
   peers: 1 | 2,
-): Promise<number[]> {
+): Promise<{ times: number[]; cpu: CpuUse[] }> {
   const a = await (await browser.newContext({ acceptDownloads: true })).newPage();
   const link = await createRoom(a, server.url); // the host donates all cores but one: 1 of 2 here
   if (peers === 2) {
@@ -88,13 +89,25 @@ export async function renderTimes(
     await waitForConnectedPeers(a, 1, 10_000);
   }
   const times: number[] = [];
+  const cpu: CpuUse[] = [];
   for (let i = 0; i < RENDERS; i++) {
+    const before = cpuSnapshot();
     await startRender(a, { size: 1, maxIter: PARAMS.maxIter });
     await waitForDone(a, 120_000);
+    cpu.push(cpuBetween(before, cpuSnapshot()));
     times.push(Number(await a.locator('pd-job-progress .figures').getAttribute('data-elapsed-ms')));
   }
   await a.context().close();
-  return times;
+  return { times, cpu };
+}
+
+/** "CPU of Chromium's processes: renderer 540 ms, browser 50 ms, …" (click to done seen). */
+export function describeChromiumCpu(use: CpuUse): string {
+  const parts = Object.entries(use.byKind)
+    .filter(([kind, ms]) => kind !== 'node' && ms > 0)
+    .sort((x, y) => y[1] - x[1])
+    .map(([kind, ms]) => `${kind} ${ms.toFixed(0)} ms`);
+  return `CPU (click to done seen): ${parts.join(', ')}`;
 }
 
 /** Runs both parts in a fresh Chromium and server; prints the figures and writes the JSON. */
@@ -103,8 +116,8 @@ async function main(): Promise<void> {
   const server = await ServerProcess.start();
   try {
     const kernel = await kernelTimes(browser);
-    const one = await renderTimes(browser, server, 1);
-    const two = await renderTimes(browser, server, 2);
+    const one = (await renderTimes(browser, server, 1)).times;
+    const two = (await renderTimes(browser, server, 2)).times;
     const results = {
       date: new Date().toISOString(),
       view: PARAMS,

@@ -15,8 +15,8 @@ import { launchChromium } from '../tests/e2e/support/browser.ts';
 import { benchDataChannel } from './datachannel.ts';
 import { matmulFigures, pbkdf2Figures } from './job-figures.ts';
 import { benchNodeKernel } from './kernel-node.ts';
-import { kernelTimes, renderTimes } from './mandelbrot.ts';
-import { benchNodeRender, benchNoopChunks } from './node-mesh.ts';
+import { describeChromiumCpu, kernelTimes, renderTimes } from './mandelbrot.ts';
+import { benchNodeRender, benchNoopChunks, describeCpu } from './node-mesh.ts';
 import { SECTIONS, type Figure, type Section } from './sections.ts';
 
 export type { Figure } from './sections.ts';
@@ -133,12 +133,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         name: 'Node: 1920×1080×1000, 1 peer',
         value: one.bestMs,
         unit: 'ms',
+        detail: describeCpu(one.cpu, one.bestMs, availableParallelism()),
       });
       add({
         section: 'render',
         name: 'Node: 1920×1080×1000, 2 peers',
         value: two.bestMs,
         unit: 'ms',
+        detail: describeCpu(two.cpu, two.bestMs, availableParallelism()),
       });
       add({
         section: 'render',
@@ -150,19 +152,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       const tabOne = await renderTimes(browser!, server!, 1);
       const tabTwo = await renderTimes(browser!, server!, 2);
       raw.renderChromium = { one: tabOne, two: tabTwo };
-      const bestOne = Math.min(...tabOne);
-      const bestTwo = Math.min(...tabTwo);
+      const bestOne = Math.min(...tabOne.times);
+      const bestTwo = Math.min(...tabTwo.times);
+      const cpuOf = (run: typeof tabOne, best: number) =>
+        describeChromiumCpu(run.cpu[run.times.indexOf(best)]!);
       add({
         section: 'render',
         name: 'Chromium: 1920×1080×1000, 1 tab',
         value: bestOne,
         unit: 'ms',
+        detail: cpuOf(tabOne, bestOne),
       });
       add({
         section: 'render',
         name: 'Chromium: 1920×1080×1000, 2 tabs',
         value: bestTwo,
         unit: 'ms',
+        detail: cpuOf(tabTwo, bestTwo),
       });
       add({
         section: 'render',
