@@ -15,7 +15,7 @@ import {
 import type { ControllerJob } from '../jobs/controller-job.ts';
 import type { RoomJobs } from '../jobs/room-jobs.ts';
 import { createJobStore, restoreJob, resumableJobs } from '../store/checkpoints.ts';
-import { openProcessDistroDB, type JobRecord } from '../store/db.ts';
+import { deleteJob, openProcessDistroDB, type JobRecord } from '../store/db.ts';
 import type { JobView } from './job-progress.ts';
 import './job-progress.ts';
 import { jobView } from './job-view.ts';
@@ -197,6 +197,11 @@ export class MandelbrotPanel extends LitElement {
         clearInterval(clock);
         this.canvas.flush(); // every tile on the canvas before "Download PNG" appears
         this.requestUpdate();
+        // Its final checkpoint is on disk; an ended job is never resumed, so it goes (the
+        // image stays in the page): else every render would keep its counts in IndexedDB.
+        void openProcessDistroDB()
+          .then((db) => deleteJob(db, job.jobId))
+          .catch(() => {});
       }),
       () => clearInterval(clock),
     ];

@@ -72,6 +72,8 @@ describe('distributed Mandelbrot', () => {
         `pixel (${px}, ${py})`,
       );
     }
+    // A finished job is never resumed: its checkpoint leaves IndexedDB (the image stays).
+    await expectStoredJobs(page, 0);
     await page.context().close();
   });
 
@@ -136,3 +138,31 @@ describe('distributed Mandelbrot', () => {
     assert.ok(slow.stealsGiven > 0, 'no chunk was stolen from the slow peer');
   });
 });
+
+/** Waits until the page's IndexedDB holds `count` job records (checkpoints are written async). */
+async function expectStoredJobs(page: Page, count: number): Promise<void> {
+  const storedJobs = () =>
+    page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('processdistro');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      try {
+        return await new Promise<number>((resolve, reject) => {
+          const request = db.transaction('jobs').objectStore('jobs').count();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      } finally {
+        db.close();
+      }
+    });
+  const deadline = Date.now() + 5000;
+  let stored = await storedJobs();
+  while (stored !== count && Date.now() < deadline) {
+    await page.waitForTimeout(100);
+    stored = await storedJobs();
+  }
+  assert.equal(stored, count, 'job records in IndexedDB');
+}
