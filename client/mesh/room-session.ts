@@ -55,6 +55,9 @@ export interface RoomSessionEvents extends Record<string, unknown> {
   peer: PeerChange;
 }
 
+/** Attempts to reopen a link to a member before giving up (about five minutes, backed off). */
+const MAX_RETRIES = 32;
+
 export class RoomSession extends Emitter<RoomSessionEvents> implements Transport {
   readonly selfId: string;
   readonly signaling: SignalingClient;
@@ -172,7 +175,12 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
 
   private onMemberLeft(peerId: string, reason: string): void {
     const member = this.members.get(peerId);
-    if (!member) return;
+    if (!member) {
+      // Already shown gone (its link fell silent): it left the server too, so stop offering.
+      this.cancelRetry(peerId);
+      if (this.gone.has(peerId)) this.links.get(peerId)?.close();
+      return;
+    }
     const link = this.links.get(peerId);
     // The data channel is the truth about a peer: one whose signaling socket dropped but whose
     // channel still answers heartbeats is still here (a closed tab does not always close its
@@ -208,9 +216,12 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
   private onLinkState(link: PeerLink, state: PeerLink['state']): void {
     if (this.links.get(link.remoteId) !== link) return;
     if (state === 'open') {
-      const retry = this.retries.get(link.remoteId);
-      if (retry) clearTimeout(retry.timer);
-      this.retries.delete(link.remoteId);
+      this.cancelRetry(link.remoteId);
+      const lapsed = this.gone.get(link.remoteId);
+      if (lapsed && !this.members.has(link.remoteId)) {
+        this.gone.delete(link.remoteId);
+        this.members.set(link.remoteId, lapsed.member);
+      }
       this.emit('peer', { peerId: link.remoteId, open: true });
     }
     if (state === 'closed') {
@@ -218,10 +229,13 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
       const member = this.members.get(link.remoteId);
       if (member && link.closeReason === 'timeout') {
         // Silence with the member still listed: its tab froze or its network went. Show it
-        // gone now; the server's word or a new offer brings it back.
+        // gone now. Its signaling socket may well outlive a short outage, so no word comes
+        // from the server: the offering side keeps offering (with backoff) until the link
+        // opens again or the server says the member left; the other side answers the offer.
         this.members.delete(link.remoteId);
         this.gone.set(link.remoteId, { member, at: Date.now() });
-      } else if (member && !this.closed) {
+        if (this.selfId < link.remoteId && !this.closed) this.scheduleRetry(link.remoteId);
+      } else if ((member || this.retries.has(link.remoteId)) && !this.closed) {
         this.scheduleRetry(link.remoteId);
       }
     }
@@ -230,11 +244,19 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
 
   private scheduleRetry(peerId: string): void {
     const attempt = (this.retries.get(peerId)?.attempt ?? 0) + 1;
+    if (attempt > MAX_RETRIES) return this.cancelRetry(peerId);
     const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
     const timer = setTimeout(() => {
-      if (this.members.has(peerId) && !this.closed) this.ensureLink(peerId);
+      const wanted = this.members.has(peerId) || this.gone.has(peerId);
+      if (wanted && !this.closed) this.ensureLink(peerId);
     }, delay);
     this.retries.set(peerId, { attempt, timer });
+  }
+
+  private cancelRetry(peerId: string): void {
+    const retry = this.retries.get(peerId);
+    if (retry) clearTimeout(retry.timer);
+    this.retries.delete(peerId);
   }
 
   private onSignal(from: string, data: unknown): void {

@@ -18,19 +18,24 @@ export class CliProcess {
   readonly exited: Promise<number | string>;
   private readonly waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
 
+  /** `launcher`: a command prefix that execs Node (e.g. nsenter into another namespace). */
   constructor(
     readonly label: string,
     args: string[],
+    launcher: string[] = [],
   ) {
-    this.child = spawn(
+    const argv = [
+      ...launcher,
       process.execPath,
-      [...NODE_FLAGS, join(ROOT, 'bin/processdistro.js'), ...args],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NO_COLOR: '1' },
-      },
-    );
+      ...NODE_FLAGS,
+      join(ROOT, 'bin/processdistro.js'),
+      ...args,
+    ];
+    this.child = spawn(argv[0]!, argv.slice(1), {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => this.onLine(line));
     }
@@ -40,19 +45,18 @@ export class CliProcess {
   }
 
   /** Starts `processdistro worker` in a room. */
-  static worker(name: string, link: string, dataDir: string, extra: string[] = []): CliProcess {
-    return new CliProcess(name, [
-      'worker',
-      '--room',
-      link,
-      '--cores',
-      '1',
-      '--name',
+  static worker(
+    name: string,
+    link: string,
+    dataDir: string,
+    extra: string[] = [],
+    launcher: string[] = [],
+  ): CliProcess {
+    return new CliProcess(
       name,
-      '--data-dir',
-      dataDir,
-      ...extra,
-    ]);
+      ['worker', '--room', link, '--cores', '1', '--name', name, '--data-dir', dataDir, ...extra],
+      launcher,
+    );
   }
 
   /** Resolves with the first line (already printed or to come) matching `pattern`. */
