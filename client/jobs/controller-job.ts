@@ -1,8 +1,9 @@
 /**
  * The shell around one ControllerCore: a job this tab submitted. It validates result bodies
- * with the kernel's meta, merges accepted results into the output, keeps unsaved results for
- * the next checkpoint, and reports progress. Sending goes through the RoomJobs router, which
- * owns the transport and the loopback to this tab's own peer.
+ * with the kernel's meta, hashes them for verification, merges accepted results into the
+ * output (a revoked chunk's region is overwritten when it is accepted again), keeps unsaved
+ * results for the next checkpoint, and reports progress. Sending goes through the RoomJobs
+ * router, which owns the transport and the loopback to this tab's own peer.
  */
 import type { KernelMeta } from '../../kernels/kernel-meta.ts';
 import { ControllerCore } from '../scheduler/controller-core.ts';
@@ -15,6 +16,7 @@ import type {
 import type { JobMessage, OutgoingJobMessage } from '../scheduler/job-messages.ts';
 import { Emitter } from '../mesh/emitter.ts';
 import { decodeResult, encodeRawResult } from '../protocol/result-encoding.ts';
+import { resultHash } from '../scheduler/result-hash.ts';
 
 /** Largest decoded chunk result accepted (a Mandelbrot tile is at most 256 KiB). */
 const MAX_RESULT_BYTES = 16 * 1024 * 1024;
@@ -47,6 +49,11 @@ export interface ControllerJobConfig {
   /** Jobs with input data: their blob manifest's SHA-256 (see RoomJobs.submit). */
   manifest?: string;
   localCores: number;
+  /**
+   * Result verification: the chance a result is checked by a second peer (0 or absent: off,
+   * 1: every chunk). See ControllerOptions.verify.
+   */
+  verify?: number;
   send: (to: string, message: OutgoingJobMessage) => void;
   store?: JobStore;
   restore?: ControllerRestore & {
@@ -68,6 +75,10 @@ export interface ControllerJobEvents extends Record<string, unknown> {
   /** Something shown in progress changed. */
   progress: undefined;
   'peer-gone': { peerId: string; requeued: number };
+  /** Verification caught a peer returning wrong results; `recomputed` chunks run again. */
+  'peer-caught': { peerId: string; recomputed: number };
+  /** An accepted chunk runs again (its peer was caught): its merged region is stale. */
+  revoked: { chunkId: number; chunk: unknown };
 }
 
 export class ControllerJob extends Emitter<ControllerJobEvents> {
@@ -105,6 +116,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
       })),
       localCores: config.localCores,
       ...(config.restore ? { restore: config.restore } : {}),
+      ...(config.verify ? { options: { verify: config.verify } } : {}),
     });
   }
 
@@ -124,6 +136,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
   received(from: string, message: JobMessage, body?: Uint8Array): void {
     let valid: boolean | undefined;
     let decoded: Uint8Array | undefined;
+    let hash: string | undefined;
     if (message.type === 'chunk-result') {
       try {
         decoded = body && decodeResult(body, this.maxResultBytes(message.chunkId));
@@ -131,6 +144,8 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
       } catch {
         valid = false; // counted by the core as an invalid result; the chunk runs again
       }
+      // Verification compares the decoded bytes: two encodings of one result agree.
+      if (valid && decoded && this.config.verify) hash = resultHash(decoded);
     }
     // The core's `accept` merges the decoded bytes; checkpoints keep the compact wire form.
     const event: ControllerEvent = {
@@ -139,6 +154,7 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
       message,
       ...(valid === undefined ? {} : { valid }),
       ...(body ? { bodyBytes: body.byteLength } : {}),
+      ...(hash ? { resultHash: hash } : {}),
     };
     for (const effect of this.core.handle(event, performance.now()))
       this.apply(effect, decoded, body);
@@ -174,6 +190,11 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
       case 'peer-gone':
         this.emit('peer-gone', { peerId: effect.peerId, requeued: effect.requeued });
         return this.emit('progress', undefined);
+      case 'peer-caught':
+        this.emit('peer-caught', { peerId: effect.peerId, recomputed: effect.recomputed });
+        return this.emit('progress', undefined);
+      case 'revoke':
+        return this.revoke(effect.chunkId);
       case 'failed':
         this.failure = `chunk ${effect.chunkId} failed: ${effect.reason}`;
         return this.end();
@@ -205,6 +226,14 @@ export class ControllerJob extends Emitter<ControllerJobEvents> {
     if (stored) this.unsaved.set(chunkId, { peerId, bytes: stored });
     this.emit('accepted', { chunkId, chunk, peerId, result: bytes, restored });
     this.emit('progress', undefined);
+  }
+
+  /** A merged chunk no longer counts; its region is overwritten when it is accepted again. */
+  private revoke(chunkId: number): void {
+    const chunk = this.chunks[chunkId];
+    this.doneCost -= this.meta.cost(this.params, chunk);
+    this.unsaved.delete(chunkId);
+    this.emit('revoked', { chunkId, chunk });
   }
 
   private checkpoint(chunkIds: number[], epoch: number, peers: string[]): void {

@@ -82,6 +82,13 @@ export function numberFlag(
   return value;
 }
 
+/** A fraction from 0 to 1 from `--flag`'s text (absent: 0). */
+export function fractionFlag(flag: string, text: string | undefined): number {
+  const value = numberFlag(flag, text, { min: 0, fallback: 0 });
+  if (value > 1) throw new UsageError(`${flag} must be from 0 to 1, not ${text}`);
+  return value;
+}
+
 /** Runs a command body; a UsageError becomes a message with a hint and exit code 2. */
 export async function withUsage(
   command: string,

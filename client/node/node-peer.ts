@@ -8,7 +8,8 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { parseRoomLink, type ErrorMessage } from '../../signaling/protocol.ts';
-import { RoomJobs, RUNS_PER_WORKER } from '../jobs/room-jobs.ts';
+import { kernelByName } from '../../kernels/registry.ts';
+import { RoomJobs, RUNS_PER_WORKER, type ChunkRunner } from '../jobs/room-jobs.ts';
 import { RoomSession } from '../mesh/room-session.ts';
 import { WorkerPool } from '../runtime/worker-pool.ts';
 import { DiskKernelStore } from './disk-kernel-store.ts';
@@ -25,6 +26,8 @@ export interface NodePeerOptions {
   dataDir: string;
   /** Testing aid (see WorkerPoolOptions.slowdownFactor). */
   slowdownFactor?: number;
+  /** Testing aid: this fraction of results (0..1) is corrupted after the kernel (faultyRunner). */
+  faultyRate?: number;
   chunkTimeoutMs?: number;
 }
 
@@ -93,7 +96,7 @@ export function startNodePeer(options: NodePeerOptions): NodePeer {
   });
   const jobs = new RoomJobs({
     transport: session,
-    runner: pool,
+    runner: options.faultyRate ? faultyRunner(pool, options.faultyRate) : pool,
     kernels: new DiskKernelStore(join(options.dataDir, 'kernels')),
     workers: cores,
     coresOf: (id) => session.view().find((peer) => peer.peerId === id)?.donatedCores ?? 0,
@@ -133,4 +136,53 @@ export function startNodePeer(options: NodePeerOptions): NodePeer {
       close();
     },
   };
+}
+
+/**
+ * Testing aid for result verification: a runner that corrupts `rate` of its results, as a
+ * faulty or cheating peer would — after the kernel, before the result is encoded and sent.
+ * It clears one set bit of one byte (a count or a mantissa gets smaller, so the result still
+ * passes the kernel's own check and only comparing it with another peer's can catch it).
+ */
+export function faultyRunner(
+  runner: ChunkRunner,
+  rate: number,
+  random: () => number = Math.random,
+): ChunkRunner {
+  return {
+    get size() {
+      return runner.size;
+    },
+    set size(size: number) {
+      runner.size = size;
+    },
+    async run(job, options) {
+      const done = await runner.run(job, options);
+      if (random() >= rate) return done;
+      return { ...done, result: corrupt(done.result, job, random) };
+    },
+  };
+}
+
+/** `result` with one set bit of a random non-zero byte cleared, if the kernel still accepts it. */
+function corrupt(
+  result: Uint8Array,
+  job: Parameters<ChunkRunner['run']>[0],
+  random: () => number,
+): Uint8Array {
+  for (let attempt = 0; attempt < 32 && result.byteLength > 0; attempt++) {
+    const at = Math.floor(random() * result.byteLength);
+    if (result[at] === 0) continue;
+    const copy = result.slice();
+    copy[at] &= copy[at] - 1;
+    try {
+      const meta = kernelByName(job.kernel);
+      const params: unknown = meta.parseParams(job.params);
+      meta.validateResult(params, meta.parseChunk(job.chunk, params), copy);
+      return copy;
+    } catch {
+      // This corruption would be caught as an invalid result; try another byte.
+    }
+  }
+  return result;
 }

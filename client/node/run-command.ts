@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { CliIo } from '../../signaling/cli-io.ts';
 import { PACKAGE_ROOT } from '../../signaling/config.ts';
 import type { ControllerSnapshot } from '../scheduler/controller-types.ts';
-import { integerFlag, readArgs, UsageError, withUsage } from './args.ts';
+import { fractionFlag, integerFlag, readArgs, UsageError, withUsage } from './args.ts';
 import { loadKernelBytes } from './kernel-files.ts';
 import { startLocalMesh, type LocalMesh } from './local-mesh.ts';
 import { startNodePeer, type NodePeer } from './node-peer.ts';
@@ -21,7 +21,12 @@ export type { ReportPeer, RunReport } from './run-report.ts';
 const COMMON_HELP = `      --out <dir>        where the output files and report.json go (created if needed)
       --room <link>      run on the peers of this room (a room link)         [PD_ROOM]
       --local-peers <k>  start a local server and k worker processes (1 core each) instead
+      --wait-peers <n>   with --room: start once n peers are connected (within the join
+                         timeout)                         [default 0: start at once]
       --cores <n>        cores this controller computes with too            [default 0]
+      --verify <f>       result verification: the chance (0..1) that a peer's result is
+                         checked on a second peer; fewer for trusted peers below 1, every
+                         chunk at 1; a peer caught cheating is removed   [default 0: off]
       --name <name>      how this controller is listed in the room  [default 'controller']
       --data-dir <dir>   kernel cache                      [PD_DATA_DIR, default <root>/.data]
       --join-timeout <s> give up when the room cannot be joined in time     [default 30]
@@ -71,7 +76,9 @@ const COMMON_FLAGS = {
   out: { type: 'string' },
   room: { type: 'string' },
   'local-peers': { type: 'string' },
+  'wait-peers': { type: 'string' },
   cores: { type: 'string' },
+  verify: { type: 'string' },
   name: { type: 'string' },
   'data-dir': { type: 'string' },
   'join-timeout': { type: 'string' },
@@ -84,8 +91,10 @@ export interface RunArgs {
   /** The job's settings from its flags (`RunJobSpec.params`). */
   params: unknown;
   out: string;
-  mesh: { room: string } | { localPeers: number };
+  mesh: { room: string; waitPeers: number } | { localPeers: number };
   cores: number;
+  /** Result verification (ControllerOptions.verify); 0: off. */
+  verify: number;
   name: string;
   dataDir: string;
   joinTimeoutMs: number;
@@ -111,14 +120,20 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = {}): RunAr
     throw new UsageError('give either --room <link> or --local-peers <k>');
   }
   if (!values.out) throw new UsageError('--out <dir> is required');
+  if (local !== undefined && values['wait-peers'] !== undefined) {
+    throw new UsageError('--wait-peers goes with --room (--local-peers waits for its workers)');
+  }
   return {
     job,
     spec,
     params: spec.params(values as Record<string, string | boolean | undefined>),
     out: resolve(values.out),
     mesh:
-      room !== undefined ? { room } : { localPeers: integerFlag('--local-peers', local, 1, 64) },
+      room !== undefined
+        ? { room, waitPeers: integerFlag('--wait-peers', values['wait-peers'], 0, 1024, 0) }
+        : { localPeers: integerFlag('--local-peers', local, 1, 64) },
     cores: integerFlag('--cores', values.cores, 0, 1024, 0),
+    verify: fractionFlag('--verify', values.verify),
     name: values.name ?? 'controller',
     dataDir: values['data-dir'] ?? env.PD_DATA_DIR ?? join(PACKAGE_ROOT, '.data'),
     joinTimeoutMs: 1000 * integerFlag('--join-timeout', values['join-timeout'], 1, 3600, 30),
@@ -178,6 +193,9 @@ async function runJob(args: RunArgs, input: JobInput, io: CliIo): Promise<number
       `could not join the room within ${args.joinTimeoutMs / 1000} s`,
     );
     if (mesh) await waitForWorkers(peer, mesh, args.joinTimeoutMs);
+    else if ('waitPeers' in args.mesh && args.mesh.waitPeers > 0) {
+      await waitForPeers(peer, args.mesh.waitPeers, args.joinTimeoutMs, io);
+    }
     return await control(args, input, peer, bytes, io);
   } finally {
     await cleanup();
@@ -197,6 +215,27 @@ async function waitForWorkers(peer: NodePeer, mesh: LocalMesh, timeoutMs: number
     if (Date.now() > until) {
       throw new Error(
         `only ${connected.length} of ${mesh.workers.length} workers connected in time`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until `count` peers of the room have an open data channel to the controller. */
+async function waitForPeers(
+  peer: NodePeer,
+  count: number,
+  timeoutMs: number,
+  io: CliIo,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  io.out(`Waiting for ${count} peer(s) to connect...`);
+  for (;;) {
+    const connected = peer.session.view().filter((view) => view.connection === 'connected');
+    if (connected.length >= count) return;
+    if (Date.now() > until) {
+      throw new Error(
+        `only ${connected.length} of ${count} peers connected within ${timeoutMs / 1000} s`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -230,6 +269,7 @@ async function control(
   io.out(args.spec.describe(input));
   const job = await peer.jobs.submit({ name: args.spec.kernel, bytes }, input.params, {
     localCores: args.cores,
+    ...(args.verify > 0 ? { verify: args.verify } : {}),
     ...(input.data !== undefined ? { data: input.data } : {}),
   });
   const progress = createProgressView((line) => io.out(line));

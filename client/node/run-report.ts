@@ -1,10 +1,11 @@
 /**
  * report.json of `processdistro run`, and the summary printed when a job ends: status, wall
- * time, chunks, throughput, and per peer its chunks, compute time, work and bytes moved.
+ * time, chunks, throughput, verification, and per peer its chunks, compute time, work, bytes
+ * moved and checks.
  */
 import { join } from 'node:path';
 import type { ControllerJob } from '../jobs/controller-job.ts';
-import type { ControllerSnapshot } from '../scheduler/controller-types.ts';
+import type { ControllerSnapshot, VerificationStats } from '../scheduler/controller-types.ts';
 import type { RunJobSpec } from './run-jobs.ts';
 
 /** One peer's line in report.json. */
@@ -31,6 +32,11 @@ export interface ReportPeer {
   chunksReassigned: number;
   failures: number;
   duplicates: number;
+  /** Result verification: its results checked by another peer, and how many agreed. */
+  checked: number;
+  agreed: number;
+  /** Caught returning a wrong result (and removed from the job). */
+  caught: boolean;
 }
 
 /** report.json. */
@@ -48,6 +54,12 @@ export interface RunReport {
   /** Bytes moved between the controller and the peers, summed over the peers. */
   bytes: { input: number; result: number; total: number };
   peers: ReportPeer[];
+  /**
+   * Result verification (`--verify`): the fraction asked for, chunks checked, extra runs
+   * (replicas, recomputes), overhead = extra runs / total chunks, and the peers caught
+   * (their names).
+   */
+  verification: VerificationStats;
   files: string[];
 }
 
@@ -63,15 +75,17 @@ export function buildReport(
   const perUnit = args.rate?.perCost(job.params);
   const peers: ReportPeer[] = snapshot.peers.map((stats) => {
     const work = perUnit ? stats.costDone / perUnit : undefined;
+    // The rate uses the reported (whole) milliseconds, so the report's figures agree.
+    const computeMs = Math.round(stats.computeMs);
     return {
       peerId: stats.peerId,
       name: names.get(stats.peerId) ?? stats.peerId,
       self: stats.peerId === selfId,
       chunks: stats.chunksComputed,
-      computeMs: Math.round(stats.computeMs),
+      computeMs,
       costDone: stats.costDone,
       ...(work !== undefined
-        ? { work, ...(stats.computeMs > 0 ? { throughput: work / (stats.computeMs / 1000) } : {}) }
+        ? { work, ...(computeMs > 0 ? { throughput: work / (computeMs / 1000) } : {}) }
         : {}),
       inputBytes: stats.inputBytes,
       resultBytes: stats.resultBytes,
@@ -81,6 +95,9 @@ export function buildReport(
       chunksReassigned: stats.reassignedAway,
       failures: stats.failures,
       duplicates: stats.duplicates,
+      checked: stats.checked,
+      agreed: stats.agreed,
+      caught: stats.caught,
     };
   });
   const input = peers.reduce((sum, peer) => sum + peer.inputBytes, 0);
@@ -98,6 +115,10 @@ export function buildReport(
       : {}),
     bytes: { input, result, total: input + result },
     peers,
+    verification: {
+      ...snapshot.verification,
+      caught: snapshot.verification.caught.map((peerId) => names.get(peerId) ?? peerId),
+    },
     files: [...files, 'report.json'],
   };
 }
@@ -134,9 +155,22 @@ export function formatSummary(report: RunReport, dir: string): string {
       `${formatBytes(peer.bytesMoved)} moved (${formatBytes(peer.inputBytes)} input, ${formatBytes(peer.resultBytes)} results)`,
       `steals ${peer.stealsGiven}/${peer.stealsTaken} given/taken`,
       `${peer.chunksReassigned} reassigned`,
+      ...(report.verification.fraction > 0 ? [`${peer.agreed}/${peer.checked} checks agreed`] : []),
+      ...(peer.caught ? ['CAUGHT returning wrong results'] : []),
     ].join('  '),
   );
-  return [header, ...rows, `Wrote ${report.files.map((file) => join(dir, file)).join(', ')}`].join(
-    '\n',
-  );
+  const v = report.verification;
+  const verification =
+    v.fraction > 0
+      ? [
+          `Verification: ${v.checkedChunks} chunks checked, overhead ${(v.overhead * 100).toFixed(1)}%` +
+            (v.caught.length > 0 ? `, caught: ${v.caught.join(', ')}` : ', no peer caught'),
+        ]
+      : [];
+  return [
+    header,
+    ...rows,
+    ...verification,
+    `Wrote ${report.files.map((file) => join(dir, file)).join(', ')}`,
+  ].join('\n');
 }

@@ -7,7 +7,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../signaling/cli-io.ts';
 import { PACKAGE_ROOT } from '../../signaling/config.ts';
-import { integerFlag, numberFlag, readArgs, UsageError, withUsage } from './args.ts';
+import { fractionFlag, integerFlag, numberFlag, readArgs, UsageError, withUsage } from './args.ts';
 import { startNodePeer, type NodePeer } from './node-peer.ts';
 
 export const WORKER_HELP = `Usage: processdistro worker --room <link> [options]
@@ -23,6 +23,8 @@ Options:
       --name <name>      how this peer is listed in the room    [default: the host name]
       --data-dir <dir>   kernel cache and state            [PD_DATA_DIR, default <root>/.data]
       --slowdown <f>     testing aid: after each chunk, stay busy (f − 1) × its compute time
+      --faulty <rate>    testing aid: corrupt this fraction (0..1) of results before sending,
+                         as a cheating peer would (result verification should catch it)
   -h, --help             show this help
 
 Example:
@@ -35,6 +37,7 @@ const FLAGS = {
   name: { type: 'string' },
   'data-dir': { type: 'string' },
   slowdown: { type: 'string' },
+  faulty: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -45,6 +48,8 @@ export interface WorkerArgs {
   name: string;
   dataDir: string;
   slowdown: number;
+  /** Testing aid: the fraction of results corrupted (0: none). */
+  faulty: number;
 }
 
 export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = {}): WorkerArgs {
@@ -59,6 +64,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Wo
     name: values.name ?? hostname(),
     dataDir: values['data-dir'] ?? env.PD_DATA_DIR ?? join(PACKAGE_ROOT, '.data'),
     slowdown: numberFlag('--slowdown', values.slowdown, { min: 1, fallback: 1 }),
+    faulty: fractionFlag('--faulty', values.faulty),
   };
 }
 
@@ -77,6 +83,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
         name: args.name,
         dataDir: args.dataDir,
         slowdownFactor: args.slowdown,
+        ...(args.faulty > 0 ? { faultyRate: args.faulty } : {}),
       });
     } catch (err) {
       throw new UsageError((err as Error).message);
@@ -150,6 +157,7 @@ function runWorker(peer: NodePeer, args: WorkerArgs, io: CliIo): Promise<number>
       peer.close();
       finish(1);
     });
+    if (args.faulty > 0) log(`testing aid: corrupting ${args.faulty * 100}% of results`);
     peer.joined.then(
       () => log(`joined the room as '${args.name}' with ${args.cores} core(s)`),
       () => {}, // reported by the 'error' listener

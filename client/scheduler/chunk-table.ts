@@ -98,16 +98,35 @@ export class ChunkTable {
     return [...this.owned].filter(([, set]) => set.size > 0).map(([peerId]) => peerId);
   }
 
-  /** Hands up to `n` queued chunks to `peerId`, requeued ones first, then in id order. */
-  assignQueued(peerId: string, n: number): { id: number; moves: number }[] {
+  /**
+   * Hands up to `n` queued chunks to `peerId`, requeued ones first, then in id order; chunks
+   * `mayRun` refuses (a replica must run on another peer) stay queued, in their order.
+   */
+  assignQueued(
+    peerId: string,
+    n: number,
+    mayRun?: (id: number) => boolean,
+  ): { id: number; moves: number }[] {
     const taken: number[] = [];
-    while (taken.length < n && this.front.length > 0) {
-      const id = this.front.shift() as number;
-      if (this.state[id] === QUEUED) taken.push(id);
+    const skipped: number[] = [];
+    // A chunk claimed by a steal while queued at the front and then queued again is listed
+    // there twice: the `seen` check keeps it from going out twice in one batch.
+    const seen = new Set<number>();
+    let i = 0;
+    for (; taken.length < n && i < this.front.length; i++) {
+      const id = this.front[i];
+      if (this.state[id] !== QUEUED || seen.has(id)) continue;
+      seen.add(id);
+      if (mayRun && !mayRun(id)) skipped.push(id);
+      else taken.push(id);
     }
+    if (i > 0) this.front = skipped.concat(this.front.slice(i));
     while (taken.length < n && this.head < this.main.length) {
       const id = this.main[this.head++];
-      if (this.state[id] === QUEUED) taken.push(id);
+      if (this.state[id] !== QUEUED || seen.has(id)) continue;
+      seen.add(id);
+      if (mayRun && !mayRun(id)) this.front.push(id);
+      else taken.push(id);
     }
     if (this.head > 1024 && this.head * 2 > this.main.length) {
       this.main = this.main.slice(this.head);
@@ -216,6 +235,13 @@ export class ChunkTable {
       if (!listed.has(id) && this.transit.get(id)?.thief !== peerId) this.requeue(id);
     }
     return wanted;
+  }
+
+  /** A done chunk is done no more (its result is revoked): it is queued at the front. */
+  reopen(id: number): void {
+    if (this.state[id] !== DONE) return;
+    this.front.push(id);
+    this.setState(id, QUEUED);
   }
 
   /** Marks a chunk done (its first valid result was accepted). */

@@ -2,9 +2,11 @@
  * The controller of one job, as a pure state machine: `handle(event, now)` returns effects for
  * the shell to carry out, and never touches a timer, a channel or a database; a periodic `tick`
  * drives timeouts. It hands out batches sized by throughput, accepts the first valid result of
- * each chunk, follows steals, requeues the chunks of peers that go, checkpoints, and restores
- * without recomputing what peers still hold. The rules and how a shell drives it: README.md;
- * events, effects and options: controller-types.ts.
+ * each chunk (or, under verification, the result a second peer confirmed), follows steals,
+ * requeues the chunks of peers that go, removes peers caught returning wrong results,
+ * checkpoints, and restores without recomputing what peers still hold. The rules and how a
+ * shell drives it: README.md; events, effects and options: controller-types.ts; verification:
+ * verification.ts.
  */
 import { ChunkTable, type ChunkState } from './chunk-table.ts';
 import {
@@ -26,6 +28,8 @@ import {
 } from './job-messages.ts';
 import { Persistence } from './persistence.ts';
 import { PeerRoster, type PeerRecord } from './peer-roster.ts';
+import { seededRandom, seedOf } from './seeded-random.ts';
+import { Verification } from './verification.ts';
 
 type Status = ControllerSnapshot['status'];
 
@@ -37,7 +41,10 @@ export class ControllerCore {
   private readonly peers: PeerRoster;
   private status: Status = 'running';
   private readonly persistence: Persistence;
+  private readonly verification: Verification;
   private duplicates = 0;
+  /** Since when checked chunks wait for a peer that may run them (see releaseStarvedChecks). */
+  private starvedSince: number | undefined;
   private now = 0;
   private out: ControllerEffect[] = [];
 
@@ -52,6 +59,8 @@ export class ControllerCore {
     const total = config.chunks.reduce((sum, chunk) => sum + chunk.cost, 0);
     const meanCost = Math.max(total / Math.max(config.chunks.length, 1), Number.MIN_VALUE);
     this.peers = new PeerRoster(options, meanCost);
+    const random = seededRandom(seedOf(config.jobId));
+    this.verification = new Verification(options, config.selfId, random);
   }
 
   /** Feeds one event; returns what the shell must do, in order. */
@@ -79,7 +88,7 @@ export class ControllerCore {
         this.heard(event.peerId);
         break;
       case 'received':
-        this.received(event.from, event.message, event.valid === true, event.bodyBytes);
+        this.received(event.from, event.message, event.valid === true, event);
         break;
       case 'tick':
         this.tick();
@@ -103,7 +112,8 @@ export class ControllerCore {
       total,
       ...this.table.counts(),
       duplicates,
-      peers: this.peers.stats(),
+      peers: this.peers.stats((peerId) => this.verification.trustOf(peerId)),
+      verification: this.verification.stats(total),
     };
   }
 
@@ -115,6 +125,7 @@ export class ControllerCore {
 
   private join(peerId: string, cores: number): void {
     if (cores <= 0) return;
+    if (this.verification.isCaught(peerId)) return this.sendCancel(peerId);
     this.peers.join(peerId, cores, this.now);
     this.send(peerId, {
       type: 'job-announce',
@@ -148,9 +159,16 @@ export class ControllerCore {
     this.serveWaiting();
   }
 
-  private received(from: string, message: JobMessage, valid: boolean, bodyBytes = 0): void {
+  private received(
+    from: string,
+    message: JobMessage,
+    valid: boolean,
+    extra: { bodyBytes?: number; resultHash?: string },
+  ): void {
     if (!('jobId' in message) || message.jobId !== this.jobId) return;
     this.heard(from);
+    // A caught peer's steals still move chunks between others; nothing else of it counts.
+    if (this.verification.isCaught(from) && message.type !== 'owner-changed') return;
     switch (message.type) {
       case 'chunk-request': {
         const peer = this.peers.get(from);
@@ -159,7 +177,7 @@ export class ControllerCore {
         return;
       }
       case 'chunk-result':
-        return this.result(from, message, valid, bodyBytes);
+        return this.result(from, message, valid, extra.bodyBytes ?? 0, extra.resultHash ?? '');
       case 'chunk-failed':
         this.peers.counter(from).failures += 1;
         return this.chunkFailed(message.chunkId, message.moves, message.reason);
@@ -172,9 +190,11 @@ export class ControllerCore {
 
   /** Sends `peerId` a batch sized by its throughput (possibly empty: then it waits). */
   private serve(peerId: string, peer: PeerRecord): void {
+    const verification = this.verification;
     const refs = this.table.assignQueued(
       peerId,
       this.peers.batchFor(peer, this.table.count('queued')),
+      verification.enabled ? (id) => verification.mayRun(id, peerId) : undefined,
     );
     this.send(peerId, {
       type: 'chunk-assign',
@@ -217,6 +237,7 @@ export class ControllerCore {
     message: JobMessageOf<'chunk-result'>,
     valid: boolean,
     bodyBytes: number,
+    hash: string,
   ): void {
     const { chunkId, computeMs } = message;
     if (!this.table.has(chunkId)) return;
@@ -231,16 +252,78 @@ export class ControllerCore {
       counter.failures += 1;
       return this.chunkFailed(chunkId, message.moves, 'invalid result');
     }
+    const cost = this.config.chunks[chunkId].cost;
+    const verdict = this.verification.vote(chunkId, from, hash);
+    if (verdict.kind === 'repeat') counter.duplicates += 1;
+    else this.peers.learn(from, cost, computeMs);
+    if (verdict.kind !== 'accept') return this.awaitReplica(chunkId);
     this.table.markDone(chunkId);
     counter.chunksComputed += 1;
     counter.computeMs += computeMs;
-    counter.costDone += this.config.chunks[chunkId].cost;
+    counter.costDone += cost;
     counter.inputBytes += message.inputBytes ?? 0;
-    this.peers.learn(from, this.config.chunks[chunkId].cost, computeMs);
     this.out.push({ type: 'accept', chunkId, peerId: from });
     const full = this.persistence.accepted(chunkId, this.now);
+    for (const loser of verdict.losers) this.catchPeer(loser);
     if (this.table.count('done') === this.table.size) return this.finish();
     if (full) this.checkpoint();
+  }
+
+  /**
+   * A chunk's result waits for another peer's: the chunk is queued again unless a peer that
+   * has not voted on it holds it already.
+   */
+  private awaitReplica(chunkId: number): void {
+    const owner = this.table.ownerOf(chunkId);
+    if (owner !== undefined && this.verification.mayRun(chunkId, owner)) return;
+    this.table.requeue(chunkId);
+    this.serveWaiting();
+  }
+
+  /**
+   * Verification outvoted `peerId`: it leaves the job (told to drop it; its chunks are queued
+   * again) and every chunk accepted on its word alone is revoked and computed again.
+   */
+  private catchPeer(peerId: string): void {
+    const recompute = this.verification.catch(peerId);
+    for (const chunkId of recompute) {
+      this.table.reopen(chunkId);
+      this.out.push({ type: 'revoke', chunkId });
+    }
+    this.out.push({ type: 'peer-caught', peerId, recomputed: recompute.length });
+    this.sendCancel(peerId);
+    const peer = this.peers.get(peerId);
+    if (peer?.alive) this.markGone(peerId, 'untrusted');
+    else if (peer) peer.gone = 'untrusted'; // so that speaking again does not rejoin it
+    this.serveWaiting();
+  }
+
+  /**
+   * Under verification, a chunk whose one vote came from the only peers left that compute is
+   * taken on its next result alone, rather than waiting for a peer that may never come — once
+   * a peer has waited for work `verifyAloneAfterMs` with such chunks queued.
+   */
+  private releaseStarvedChecks(): void {
+    if (!this.verification.enabled) return;
+    const live = [...this.peers].filter(([, peer]) => peer.alive && peer.cores > 0);
+    const starved: number[] = [];
+    if (live.some(([, peer]) => peer.waiting)) {
+      for (const [chunkId, votes] of this.verification.pending()) {
+        if (votes.length !== 1 || this.table.stateOf(chunkId) !== 'queued') continue;
+        if (!live.some(([peerId]) => this.verification.mayRun(chunkId, peerId))) {
+          starved.push(chunkId);
+        }
+      }
+    }
+    if (starved.length === 0) {
+      this.starvedSince = undefined;
+      return;
+    }
+    this.starvedSince ??= this.now;
+    if (this.now - this.starvedSince < this.options.verifyAloneAfterMs) return;
+    this.starvedSince = undefined;
+    for (const chunkId of starved) this.verification.exemptChunk(chunkId);
+    this.serveWaiting();
   }
 
   /** A failure (or invalid result) at a move older than the table knows is stale news. */
@@ -302,6 +385,7 @@ export class ControllerCore {
     for (const peerId of silent) this.markGone(peerId, 'silent');
     this.maybeEndLimbo();
     if (this.table.expireTransit(this.now, transitTimeoutMs) > 0) this.serveWaiting();
+    this.releaseStarvedChecks();
     if (this.persistence.due(this.now, this.peers.others(this.config.selfId))) this.checkpoint();
   }
 
@@ -314,7 +398,8 @@ export class ControllerCore {
 
   private checkpoint(): void {
     const peers = this.peers.others(this.config.selfId);
-    const chunkIds = this.persistence.take(peers);
+    // A chunk revoked since it was accepted is saved once it is accepted again.
+    const chunkIds = this.persistence.take(peers).filter((id) => this.table.stateOf(id) === 'done');
     this.out.push({ type: 'checkpoint', epoch: this.epoch, chunkIds, peers });
   }
 
@@ -340,6 +425,11 @@ export class ControllerCore {
   private sendEnd(peerId: string): void {
     const type = this.status === 'done' ? 'job-done' : 'job-cancel';
     this.send(peerId, { type, jobId: this.jobId, epoch: this.epoch });
+  }
+
+  /** Tells a caught peer to drop the job. */
+  private sendCancel(peerId: string): void {
+    this.send(peerId, { type: 'job-cancel', jobId: this.jobId, epoch: this.epoch });
   }
 
   private send(to: string, message: OutgoingJobMessage): void {

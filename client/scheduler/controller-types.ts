@@ -26,6 +26,22 @@ export interface ControllerOptions {
   transitTimeoutMs: number;
   /** A chunk that fails (or yields invalid results) this often fails the job. */
   maxChunkFailures: number;
+  /**
+   * Result verification: the chance that a peer's result is checked by a second peer (a
+   * mismatch goes to a third). 0 turns verification off; 1 checks every chunk. Below 1 it is
+   * adaptive: a peer with `agreed` agreeing results is checked with probability
+   * max(verifyMin, verify / (1 + agreed / verifyTrustScale)). See verification.ts.
+   */
+  verify: number;
+  /** The floor of the adaptive check probability (capped at `verify`): never zero. */
+  verifyMin: number;
+  /** Agreeing results that halve a peer's check probability. */
+  verifyTrustScale: number;
+  /**
+   * A checked chunk whose only result came from the one computing peer left waits this long
+   * for another peer to join before it is taken on that peer's word alone.
+   */
+  verifyAloneAfterMs: number;
 }
 
 export const defaultControllerOptions: ControllerOptions = {
@@ -39,6 +55,10 @@ export const defaultControllerOptions: ControllerOptions = {
   restoreGraceMs: 5000,
   transitTimeoutMs: 10_000,
   maxChunkFailures: 3,
+  verify: 0,
+  verifyMin: 0.02,
+  verifyTrustScale: 20,
+  verifyAloneAfterMs: 3000,
 };
 
 /** A controller rebuilt from a checkpoint after a restart. */
@@ -84,23 +104,42 @@ export type ControllerEvent =
   /**
    * A validated scheduler message. For `chunk-result`, `valid` is the kernel's verdict on the
    * body (`meta.validateResult`); a missing verdict counts as invalid; `bodyBytes` is the
-   * body's size on the wire.
+   * body's size on the wire; `resultHash` identifies the decoded result bytes (the shell
+   * hashes them, e.g. SHA-256) and is what verification compares.
    */
-  | { type: 'received'; from: string; message: JobMessage; valid?: boolean; bodyBytes?: number }
+  | {
+      type: 'received';
+      from: string;
+      message: JobMessage;
+      valid?: boolean;
+      bodyBytes?: number;
+      resultHash?: string;
+    }
   /** Time passed: silence, checkpoint and restore timeouts are checked. Every ~250 ms. */
   | { type: 'tick' }
   /** The user cancelled the job. */
   | { type: 'cancel' };
 
-/** Why a peer stopped counting as part of the job. */
-export type GoneReason = 'left' | 'silent';
+/** Why a peer stopped counting as part of the job (`untrusted`: caught by verification). */
+export type GoneReason = 'left' | 'silent' | 'untrusted';
 
 /** What the controller core asks its shell to do, in order. */
 export type ControllerEffect =
   /** Send a message (to `selfId`: deliver it to this tab's own peer core, asynchronously). */
   | { type: 'send'; to: string; message: OutgoingJobMessage }
-  /** The first valid result of a chunk: merge the body that came with it, paint, keep it. */
+  /**
+   * The result of a chunk to keep: merge the body that came with it, paint, keep it. The
+   * first valid one, or under verification the one that settled the chunk's check; a chunk
+   * revoked before is accepted again (its merged region is overwritten).
+   */
   | { type: 'accept'; chunkId: number; peerId: string }
+  /**
+   * An accepted chunk is no longer trusted (it came from a peer caught since, unchecked): it
+   * no longer counts as done and runs again; its next `accept` overwrites what was merged.
+   */
+  | { type: 'revoke'; chunkId: number }
+  /** Verification caught a peer returning wrong results: it is out of the job (see peer-gone). */
+  | { type: 'peer-caught'; peerId: string; recomputed: number }
   /**
    * Persist the results of these accepted chunks, with the epoch and the job's other peers
    * (for a restore). Also emitted with no chunks when only the set of peers changed.
@@ -139,6 +178,27 @@ export interface PeerStats {
   /** Measured throughput in cost units per ms (all its cores). */
   throughput: number;
   alive: boolean;
+  /** Its results compared with another peer's (verification), and how many agreed. */
+  checked: number;
+  agreed: number;
+  /** Verification caught it returning a wrong result: it was removed from the job. */
+  caught: boolean;
+}
+
+/** What verification cost and found, for the UI and the report. */
+export interface VerificationStats {
+  /** The job's `verify` option (0: off). */
+  fraction: number;
+  /** Chunks whose result was checked by another peer. */
+  checkedChunks: number;
+  /** Extra results computed to check (second and third copies, dropped votes). */
+  replicas: number;
+  /** Accepted chunks computed again because the peer that delivered them was caught. */
+  recomputed: number;
+  /** (replicas + recomputed) / total chunks. */
+  overhead: number;
+  /** Peers caught, in order. */
+  caught: string[];
 }
 
 /** A summary of the job for the UI. */
@@ -153,4 +213,5 @@ export interface ControllerSnapshot {
   limbo: number;
   duplicates: number;
   peers: PeerStats[];
+  verification: VerificationStats;
 }

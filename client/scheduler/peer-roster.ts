@@ -25,7 +25,10 @@ export interface PeerRecord {
 }
 
 /** A peer's counters, as in PeerStats. */
-export type PeerCounters = Omit<PeerStats, 'peerId' | 'throughput' | 'alive'>;
+export type PeerCounters = Omit<
+  PeerStats,
+  'peerId' | 'throughput' | 'alive' | 'checked' | 'agreed' | 'caught'
+>;
 
 export class PeerRoster {
   private readonly records = new Map<string, PeerRecord>();
@@ -129,13 +132,16 @@ export class PeerRoster {
     return counter;
   }
 
-  /** Every peer ever seen or counted, by id. */
-  stats(): PeerStats[] {
+  /** Every peer ever seen or counted, by id, with its verification record from `trustOf`. */
+  stats(
+    trustOf: (peerId: string) => Pick<PeerStats, 'checked' | 'agreed' | 'caught'>,
+  ): PeerStats[] {
     const ids = new Set([...this.counters.keys(), ...this.records.keys()]);
     return [...ids].sort().map((peerId) => {
       const peer = this.records.get(peerId);
       const throughput = peer ? peer.ratePerCore * peer.cores : 0;
-      return { peerId, ...this.counter(peerId), throughput, alive: peer?.alive ?? false };
+      const alive = peer?.alive ?? false;
+      return { peerId, ...this.counter(peerId), throughput, alive, ...trustOf(peerId) };
     });
   }
 }

@@ -3,7 +3,8 @@
  * controller, a ControllerCore) over a MemoryTransport, on a simulated clock. It is also the
  * reference for a real shell: which transport events become which core events, how effects
  * are carried out, ticks and heartbeats, and the loopback between a controller and its own
- * tab's peer. Workers are simulated: a chunk takes cost × msPerCost (± jitter) of clock time.
+ * tab's peer. Workers are simulated: a chunk takes cost × msPerCost (± jitter) of clock time;
+ * a faulty node corrupts a fraction of its results (verification must catch it).
  */
 import { parsePeerMessage, withVersion } from '../protocol/messages.ts';
 import type { MemoryMesh, MemoryTransport } from '../mesh/memory-transport.ts';
@@ -13,6 +14,7 @@ import type { ControllerEffect, ControllerEvent } from './controller-types.ts';
 import { fakeKernel, fakeResult, type FakeParams } from './fake-kernel.ts';
 import { isJobMessage, type JobMessage, type OutgoingJobMessage } from './job-messages.ts';
 import { PeerCore } from './peer-core.ts';
+import { resultHash } from './result-hash.ts';
 import type { PeerEffect, PeerEvent, PeerOptions } from './peer-types.ts';
 import type { SimClock } from './sim-clock.ts';
 
@@ -29,6 +31,8 @@ export interface SimNodeOptions {
   peerOptions?: Partial<PeerOptions>;
   /** The cores a peer donates, as its `hello` would say. */
   coresOf: (peerId: string) => number;
+  /** The fraction of its results this node corrupts (a cheater); 0 or absent: honest. */
+  faulty?: number;
 }
 
 /** What the simulation watches. */
@@ -111,7 +115,8 @@ export class SimNode {
     if (controller && 'jobId' in message && message.jobId === controller.jobId) {
       const valid =
         message.type === 'chunk-result' ? this.validResult(message.chunkId, body) : undefined;
-      this.toController({ type: 'received', from, message, valid }, body);
+      const hash = valid && body ? { resultHash: resultHash(body) } : {};
+      this.toController({ type: 'received', from, message, valid, ...hash }, body);
     }
     this.toPeer({ type: 'received', from, message });
   }
@@ -154,9 +159,11 @@ export class SimNode {
       }
       case 'run': {
         const { jobId, chunkId } = effect;
-        const { msPerCost, jitter, rng, params } = this.options;
+        const { msPerCost, jitter, rng, params, faulty = 0 } = this.options;
         const nominal = params.chunkCosts[chunkId] * msPerCost;
         const computeMs = Math.max(1, nominal * (1 + jitter * (rng() - 0.5)));
+        const result = fakeResult(chunkId);
+        if (faulty > 0 && rng() < faulty) result[0] ^= 0xff; // still valid: same length
         this.hooks.started?.(chunkId);
         this.clock.schedule(computeMs, () => {
           if (!this.alive) return;
@@ -166,7 +173,7 @@ export class SimNode {
             jobId,
             chunkId,
             computeMs,
-            result: fakeResult(chunkId),
+            result,
           });
         });
         return;

@@ -14,6 +14,7 @@ import type {
 } from './controller-types.ts';
 import { fakeKernel, fakeOutput, type FakeParams } from './fake-kernel.ts';
 import type { PeerOptions } from './peer-types.ts';
+import { seededRandom } from './seeded-random.ts';
 import { SimClock } from './sim-clock.ts';
 import { SimNode, type SimNodeOptions } from './sim-node.ts';
 
@@ -25,6 +26,8 @@ export interface SimPeerSpec {
   joinAt?: number;
   /** When it goes away: `close` breaks its channels, `silent` stops talking with them open. */
   death?: { at: number; mode: 'close' | 'silent' };
+  /** The fraction of its results it corrupts (a cheater); absent: honest. */
+  faulty?: number;
 }
 
 export interface SimulationConfig {
@@ -60,8 +63,10 @@ export interface SimulationResult {
   expected: Uint8Array;
   /** Per chunk: accepted by the final controller, plus 1 if restored from its checkpoint. */
   acceptances: number[];
-  /** Chunks accepted twice by one controller incarnation (must be 0). */
+  /** Chunks accepted twice by one controller incarnation, not counting a revoked one's (must be 0). */
   doubleAccepts: number;
+  /** Chunks accepted, then revoked (their peer was caught) and accepted again. */
+  revoked: number;
   /** Per chunk: how often a worker started it. */
   starts: number[];
   /**
@@ -74,16 +79,7 @@ export interface SimulationResult {
   invalidFrames: number;
 }
 
-/** mulberry32: a small seeded PRNG, so every run can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const JOB_ID = 'sim-job';
 const SHA256 = '0'.repeat(64);
@@ -100,7 +96,7 @@ export function runSimulation(config: SimulationConfig): SimulationResult {
   const total = config.chunkCosts.length;
   const cores = new Map([[config.controller.id, config.controller.cores]]);
   for (const spec of config.peers) cores.set(spec.id, spec.cores);
-  const nodeOptions = (own: number, msPerCost: number): SimNodeOptions => ({
+  const nodeOptions = (own: number, msPerCost: number, faulty?: number): SimNodeOptions => ({
     cores: own,
     msPerCost,
     jitter: config.jitter ?? 0.2,
@@ -111,6 +107,7 @@ export function runSimulation(config: SimulationConfig): SimulationResult {
     params,
     peerOptions: config.peerOptions,
     coresOf: (peerId) => cores.get(peerId) ?? 0,
+    ...(faulty ? { faulty } : {}),
   });
 
   const starts = new Array<number>(total).fill(0);
@@ -119,6 +116,7 @@ export function runSimulation(config: SimulationConfig): SimulationResult {
   let storePeers: string[] | undefined;
   let accepted = new Map<number, Uint8Array>();
   let doubleAccepts = 0;
+  const revoked = new Set<number>();
   let finished = false;
   let finishedAt = 0;
   const everAssigned = new Set<number>();
@@ -128,9 +126,13 @@ export function runSimulation(config: SimulationConfig): SimulationResult {
     if (effect.type === 'send' && effect.message.type === 'chunk-assign') {
       for (const chunk of effect.message.chunks) everAssigned.add(chunk.id);
     } else if (effect.type === 'accept') {
-      if (accepted.has(effect.chunkId) || store.done.has(effect.chunkId)) doubleAccepts += 1;
+      const saved = store.done.has(effect.chunkId) && !revoked.has(effect.chunkId);
+      if (accepted.has(effect.chunkId) || saved) doubleAccepts += 1;
       accepted.set(effect.chunkId, (body ?? new Uint8Array()).slice());
       if (effect.peerId === config.controller.id) computedByControllerTab.add(effect.chunkId);
+    } else if (effect.type === 'revoke') {
+      accepted.delete(effect.chunkId);
+      revoked.add(effect.chunkId);
     } else if (effect.type === 'checkpoint') {
       store.epoch = effect.epoch;
       storePeers = effect.peers;
@@ -181,7 +183,7 @@ export function runSimulation(config: SimulationConfig): SimulationResult {
         clock,
         mesh,
         spec.id,
-        nodeOptions(spec.cores, spec.msPerCost),
+        nodeOptions(spec.cores, spec.msPerCost, spec.faulty),
         hooks,
       );
       nodes.push(node);
@@ -232,6 +234,7 @@ export function runSimulation(config: SimulationConfig): SimulationResult {
     expected: fakeOutput(params),
     acceptances,
     doubleAccepts,
+    revoked: revoked.size,
     starts,
     restart: crash && { ...crash, redundantStarts },
     snapshot: (controllerNode.controller as ControllerCore).snapshot(),

@@ -1,7 +1,9 @@
 /**
  * <pd-job-progress .job=${view}>: a running job's progress (chunks done of total), its
  * throughput in the job's own units, elapsed time and ETA, and what each peer contributed
- * (optionally its rate and the bytes it moved). Fires `cancel`.
+ * (optionally its rate and the bytes it moved). Under result verification it shows the
+ * overhead (extra chunk runs over the total), each peer's checked and agreeing results, and
+ * marks a peer caught returning wrong results. Fires `cancel`.
  */
 import { LitElement, css, html } from 'lit';
 import { sharedStyles } from './styles.ts';
@@ -20,6 +22,20 @@ export interface PeerJobStats {
   units: number;
   /** Input data it fetched plus the result bytes it sent. */
   bytesMoved: number;
+  /** Verification: its results checked by another peer, and how many agreed. */
+  checked?: number;
+  agreed?: number;
+  /** Verification caught it returning a wrong result; it was removed from the job. */
+  caught?: boolean;
+}
+
+/** What result verification cost and found (see VerificationStats). */
+export interface VerificationView {
+  /** Extra chunk runs (replicas and recomputes) over the total. */
+  overhead: number;
+  checkedChunks: number;
+  /** Peers caught. */
+  caught: number;
 }
 
 /** A throughput figure: `done` units over the job's elapsed time, shown as e.g. "3.1 kpx/s". */
@@ -48,6 +64,8 @@ export interface JobView {
   /** A per-peer "Moved" column: input bytes fetched plus result bytes sent. */
   showBytes?: boolean;
   peers: PeerJobStats[];
+  /** Present when the job verifies results. */
+  verification?: VerificationView;
   message?: string;
 }
 
@@ -116,6 +134,10 @@ export class JobProgress extends LitElement {
       td:first-child {
         text-align: left;
       }
+      .caught {
+        color: var(--pd-error);
+        font-weight: 600;
+      }
       .swatch {
         display: inline-block;
         width: 0.7rem;
@@ -156,6 +178,7 @@ export class JobProgress extends LitElement {
               >${formatRate(t.done / seconds, t.unit)}</span
             >`,
         )}
+        ${job.verification ? this.verificationFigure(job.verification) : ''}
         <span>elapsed ${formatDuration(job.elapsedMs)}</span>
         <span>${job.state === 'running' ? `ETA ${formatDuration(eta)}` : job.state}</span>
         ${job.state === 'running' ? html`<button @click=${this.cancel}>Cancel</button>` : ''}
@@ -172,6 +195,7 @@ export class JobProgress extends LitElement {
             <th>Steals given</th>
             <th>Steals taken</th>
             <th>Reassigned</th>
+            ${job.verification ? html`<th title="Results checked by another peer">Checked</th>` : ''}
           </tr>
         </thead>
         <tbody>
@@ -185,9 +209,20 @@ export class JobProgress extends LitElement {
                 data-compute-ms=${Math.round(p.computeMs)}
                 data-units=${p.units}
                 data-bytes-moved=${p.bytesMoved}
+                data-checked=${p.checked ?? 0}
+                data-caught=${p.caught === true}
               >
                 <td>
                   <span class="swatch" style="background:${peerColour(p.peerId)}"></span>${p.name}
+                  ${
+                    p.caught
+                      ? html`<span
+                          class="caught"
+                          title="Returned a wrong result; removed from the job"
+                          >caught</span
+                        >`
+                      : ''
+                  }
                 </td>
                 <td>${p.chunks}</td>
                 <td>${formatDuration(p.computeMs)}</td>
@@ -196,11 +231,23 @@ export class JobProgress extends LitElement {
                 <td>${p.stealsGiven}</td>
                 <td>${p.stealsTaken}</td>
                 <td>${p.reassigned}</td>
+                ${job.verification ? html`<td>${p.agreed ?? 0} / ${p.checked ?? 0}</td>` : ''}
               </tr>`,
           )}
         </tbody>
       </table>
     `;
+  }
+
+  private verificationFigure(v: VerificationView) {
+    const caught = v.caught === 0 ? '' : `, ${v.caught} peer${v.caught === 1 ? '' : 's'} caught`;
+    return html`<span
+      data-verification-overhead=${v.overhead}
+      data-checked-chunks=${v.checkedChunks}
+      data-peers-caught=${v.caught}
+      title="Extra chunk runs to check results, over the job's chunks"
+      >verification +${(v.overhead * 100).toFixed(0)}%${caught}</span
+    >`;
   }
 
   private cancel(): void {

@@ -43,7 +43,19 @@ export function jobView(job: ControllerJob, options: JobViewOptions): JobView {
       reassigned: p.reassignedAway,
       units: p.costDone * perCost,
       bytesMoved: p.inputBytes + p.resultBytes,
+      checked: p.checked,
+      agreed: p.agreed,
+      caught: p.caught,
     })),
+    ...(snapshot.verification.fraction > 0
+      ? {
+          verification: {
+            overhead: snapshot.verification.overhead,
+            checkedChunks: snapshot.verification.checkedChunks,
+            caught: snapshot.verification.caught.length,
+          },
+        }
+      : {}),
     ...(job.failure ? { message: job.failure } : {}),
   };
 }

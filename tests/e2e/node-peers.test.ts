@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { createRoomLink } from '../../client/node/local-mesh.ts';
-import { referenceCount, type ReferenceView } from '../support/mandelbrot-reference.ts';
+import {
+  firstMismatch,
+  referenceCount,
+  type ReferenceView,
+} from '../support/mandelbrot-reference.ts';
 import { TestBrowser } from './support/browser.ts';
 import { CliProcess, readRunOutput } from './support/cli-process.ts';
 import {
@@ -26,14 +30,7 @@ import { ServerProcess } from './support/server-process.ts';
 
 /** Every pixel equal to the reference definition (small views only). */
 function assertReference(counts: Uint32Array, view: ReferenceView): void {
-  assert.equal(counts.length, view.width * view.height);
-  for (let y = 0; y < view.height; y++) {
-    for (let x = 0; x < view.width; x++) {
-      const got = counts[y * view.width + x];
-      const want = referenceCount(view, x, y);
-      if (got !== want) assert.fail(`pixel (${x}, ${y}): ${got}, reference ${want}`);
-    }
-  }
+  assert.equal(firstMismatch(counts, view), undefined);
 }
 
 /** `a` sample of pixels equal to the reference definition. */
@@ -203,7 +200,7 @@ describe('headless Node peers', () => {
     ];
     await Promise.all(nodes.map((node) => node.waitForLine(/joined the room/, 20_000)));
     const out = join(dir, 'killed');
-    const run = cli('run', [...runArgs(view), '--room', link, '--out', out]);
+    const run = cli('run', [...runArgs(view), '--room', link, '--wait-peers', '3', '--out', out]);
     await nodes[2]!.waitForLine(/computing for job/, 30_000);
     await run.waitForLine(/progress: [1-9]\d*\//, 30_000);
     nodes[2]!.child.kill('SIGKILL');

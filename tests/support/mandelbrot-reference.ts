@@ -26,3 +26,18 @@ export function referenceCount(view: ReferenceView, px: number, py: number): num
   }
   return i;
 }
+
+/** Where `counts` (the reference layout) first differs from the reference, or undefined. */
+export function firstMismatch(counts: Uint32Array, view: ReferenceView): string | undefined {
+  if (counts.length !== view.width * view.height) {
+    return `${counts.length} counts for ${view.width} × ${view.height} pixels`;
+  }
+  for (let y = 0; y < view.height; y++) {
+    for (let x = 0; x < view.width; x++) {
+      const got = counts[y * view.width + x];
+      const want = referenceCount(view, x, y);
+      if (got !== want) return `pixel (${x}, ${y}): ${got}, reference ${want}`;
+    }
+  }
+  return undefined;
+}

@@ -108,6 +108,24 @@ describe('processdistro worker and run: arguments', () => {
     assert.match(args.out, /\/out$/);
   });
 
+  it('waits for --wait-peers peers only on a room', () => {
+    const base = ['mandelbrot', '--out', 'x'];
+    const onRoom = parseRunArgs([...base, '--room', LINK, '--wait-peers', '3']);
+    assert.ok(typeof onRoom !== 'string');
+    assert.deepEqual(onRoom.mesh, { room: LINK, waitPeers: 3 });
+    const atOnce = parseRunArgs([...base, '--room', LINK]);
+    assert.ok(typeof atOnce !== 'string');
+    assert.deepEqual(atOnce.mesh, { room: LINK, waitPeers: 0 });
+    assert.throws(
+      () => parseRunArgs([...base, '--local-peers', '2', '--wait-peers', '2']),
+      /--wait-peers goes with --room/,
+    );
+    assert.throws(
+      () => parseRunArgs([...base, '--room', LINK, '--wait-peers', '-1']),
+      /--wait-peers/,
+    );
+  });
+
   it('splits a room link into server, room and token', () => {
     assert.deepEqual(parseLink(LINK), {
       serverUrl: 'http://192.168.1.20:30000',

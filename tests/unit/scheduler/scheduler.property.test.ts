@@ -115,4 +115,62 @@ describe('scheduler property', () => {
     );
     assert.ok(restarted >= RUNS / 6, `${restarted} restarts`);
   });
+
+  /**
+   * A room with one faulty peer (corrupting 30–100 % of its results) among honest ones: two
+   * honest peers there from the start and staying, others joining and dying at random, the
+   * controller computing or not. No honest peer is ever caught; once the faulty peer is caught
+   * every chunk it alone vouched for is recomputed, so the output is the honest one; with every
+   * chunk checked (verify 1) it always is.
+   */
+  it('with verification, a faulty peer never corrupts the output once caught, nor ever at verify 1', () => {
+    const faultyArb = fc
+      .record({
+        base: configArb,
+        rate: fc.double({ min: 0.3, max: 1, noNaN: true }),
+        verify: fc.oneof(fc.constant(1), fc.double({ min: 0.1, max: 1, noNaN: true })),
+        faultyJoinAt: fc.integer({ min: 0, max: 1500 }),
+        faultyCores: fc.integer({ min: 1, max: 4 }),
+      })
+      .map(({ base, rate, verify, faultyJoinAt, faultyCores }) => {
+        const honest = [0, 1].map((i) => ({ id: `h${i}`, cores: 1, msPerCost: 100 + 50 * i }));
+        const faulty = {
+          id: 'bad',
+          cores: faultyCores,
+          msPerCost: 40,
+          joinAt: faultyJoinAt,
+          faulty: rate,
+        };
+        const config: SimulationConfig = {
+          ...base,
+          controller: { ...base.controller, restart: undefined },
+          peers: [...honest, faulty, ...base.peers.slice(0, 2)],
+          controllerOptions: { verify },
+        };
+        return config;
+      });
+    let caught = 0;
+    let partial = 0;
+    fc.assert(
+      fc.property(faultyArb, (config) => {
+        const result = runSimulation(config);
+        assert.ok(result.finished, `unfinished after ${result.timeMs} ms`);
+        assert.equal(result.doubleAccepts, 0);
+        assert.ok(result.acceptances.every((n) => n === 1));
+        const verification = result.snapshot.verification;
+        assert.ok(
+          verification.caught.every((id) => id === 'bad'),
+          verification.caught.join(),
+        );
+        const verify = config.controllerOptions?.verify ?? 0;
+        if (verification.caught.length > 0 || verify === 1) {
+          assert.deepEqual(result.output, result.expected);
+        }
+        if (verification.caught.length > 0) caught += 1;
+        if (verify < 1) partial += 1;
+      }),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+    assert.ok(caught > RUNS / 20 && partial > 0, `${caught} caught, ${partial} partial`);
+  });
 });
