@@ -58,6 +58,8 @@ export interface RoomJobsOptions {
   coresOf: (peerId: string) => number;
   chunkTimeoutMs?: number;
   kernelFetchTimeoutMs?: number;
+  /** Start paused: take no chunks of any job until `resume()` (see PeerConfig.paused). */
+  paused?: boolean;
   /** Blobs of job data this member holds and hands out (default: a fresh 512 MiB store). */
   blobs?: BlobStore;
   /** How long one peer may take to answer a `blob-request` before the next is asked. */
@@ -69,6 +71,8 @@ export interface RoomJobsEvents extends Record<string, unknown> {
   work: PeerJobSnapshot[];
   /** A job submitted here started (also after a resume). */
   'job-started': ControllerJob;
+  /** This member paused (true) or resumed (false) contributing. */
+  paused: boolean;
 }
 
 const TICK_MS = 250;
@@ -109,6 +113,8 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
   private readonly blobExchange: BlobExchange;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly timer: ReturnType<typeof setInterval>;
+  /** While leaving: the sends still on their way, awaited before the links close. */
+  private flushing: Promise<unknown>[] | undefined;
 
   constructor(private readonly options: RoomJobsOptions) {
     super();
@@ -124,6 +130,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
     this.peer = new PeerCore({
       selfId: this.selfId,
       workers: options.workers * RUNS_PER_WORKER,
+      paused: options.paused === true,
     });
     this.unsubscribe.push(
       transport.onMessage((event) => this.incoming(event)),
@@ -154,6 +161,8 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       data?: unknown;
       store?: ControllerJobConfig['store'];
       restore?: ControllerJobConfig['restore'];
+      /** Result verification (see ControllerJobConfig.verify). */
+      verify?: number;
     },
   ): Promise<ControllerJob> {
     const meta = kernelByName(kernel.name);
@@ -177,6 +186,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       send: (to, message) => this.route(to, message),
       ...(options.store ? { store: options.store } : {}),
       ...(options.restore ? { restore: options.restore } : {}),
+      ...(options.verify ? { verify: options.verify } : {}),
     });
     this.controllers.set(job.jobId, job);
     job.on('ended', () => {
@@ -196,6 +206,50 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
   setWorkers(workers: number): void {
     this.options.runner.size = Math.max(1, workers);
     this.toPeer({ type: 'set-workers', workers: workers * RUNS_PER_WORKER });
+  }
+
+  /** True while this member takes no new chunks (see pause). */
+  get paused(): boolean {
+    return this.peer.paused;
+  }
+
+  /**
+   * Stops taking new chunks: the queued ones go back to their controllers at once, running
+   * ones finish and deliver their results.
+   */
+  pause(): void {
+    if (this.peer.paused) return;
+    this.toPeer({ type: 'pause' });
+    this.emit('paused', true);
+    this.emit('work', this.peer.snapshot());
+  }
+
+  /** Takes chunks again after `pause` (or after starting paused). */
+  resume(): void {
+    if (!this.peer.paused) return;
+    this.toPeer({ type: 'resume' });
+    this.emit('paused', false);
+    this.emit('work', this.peer.snapshot());
+  }
+
+  /**
+   * Hands every chunk held here back to its controller (running ones are aborted) and waits,
+   * at most `timeoutMs`, for those messages to leave before closing — so controllers requeue
+   * them now rather than when they notice the links closed. The caller closes the session.
+   */
+  async leave(timeoutMs = 1000): Promise<void> {
+    const sends: Promise<unknown>[] = [];
+    this.flushing = sends;
+    this.toPeer({ type: 'leave' });
+    this.flushing = undefined;
+    this.emit('work', []);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled(sends),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    this.close();
   }
 
   close(): void {
@@ -390,11 +444,12 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
     }
     if (to !== this.selfId) {
       const priority = body ? 'bulk' : 'control';
-      this.options.transport.send(to, message, body, { priority }).catch(() => {
+      const sent = this.options.transport.send(to, message, body, { priority }).catch(() => {
         // No open link (the peer left, or is reconnecting after a reload): peer-left follows
         // or already came, so a blob request asks the next source now, not after a timeout.
         if (message.type === 'blob-request') this.blobExchange.answer(to, message.sha256);
       });
+      this.flushing?.push(sent);
       return;
     }
     const header: unknown = JSON.parse(JSON.stringify(withVersion(message)));

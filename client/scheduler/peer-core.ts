@@ -3,8 +3,9 @@
  * `handle(event, now)` returns effects and never touches a timer, a worker or a channel. It
  * answers announces with its status, pulls batches when low, runs the newest chunk of a deque,
  * steals when idle (stealing.ts), buffers results while the controller is away and delivers them
- * when asked, and drops a job when it ends. Rules and the shell's part: README.md; events,
- * effects and options: peer-types.ts; one job's state: peer-job.ts.
+ * when asked, and drops a job when it ends. While paused (or with no workers) it takes no chunks
+ * and loads no kernels, and hands back whatever reaches its deque. Rules and the shell's part:
+ * README.md; events, effects and options: peer-types.ts; one job's state: peer-job.ts.
  */
 import type { JobMessage, JobMessageOf, OutgoingJobMessage } from './job-messages.ts';
 import { PeerJob, type HeldResult } from './peer-job.ts';
@@ -22,6 +23,7 @@ import {
 export class PeerCore {
   readonly selfId: string;
   private workers: number;
+  private isPaused: boolean;
   private readonly options: PeerOptions;
   private readonly jobs = new Map<string, PeerJob>();
   /** Peers with an open channel, and when each was last heard. */
@@ -33,6 +35,7 @@ export class PeerCore {
   constructor(config: PeerConfig) {
     this.selfId = config.selfId;
     this.workers = Math.max(0, config.workers);
+    this.isPaused = config.paused === true;
     this.options = { ...defaultPeerOptions, ...config.options };
   }
 
@@ -71,18 +74,75 @@ export class PeerCore {
         break;
       case 'set-workers':
         this.workers = Math.max(0, event.workers);
+        this.loadDeferredKernels();
+        break;
+      case 'pause':
+        this.isPaused = true;
+        break;
+      case 'resume':
+        this.isPaused = false;
+        for (const job of this.jobs.values()) job.request = 'none';
+        this.loadDeferredKernels();
+        break;
+      case 'leave':
+        this.isPaused = true;
+        for (const job of [...this.jobs.values()]) this.leaveJob(job);
         break;
       case 'tick':
         for (const job of [...this.jobs.values()]) this.tick(job);
         break;
     }
-    this.schedule();
+    if (this.contributing) this.schedule();
+    else this.releaseQueued();
     return this.out;
   }
 
   /** Every job this peer holds, for the UI. */
   snapshot(): PeerJobSnapshot[] {
     return [...this.jobs.values()].map((job) => job.snapshot());
+  }
+
+  /** True while paused (or started paused and not yet resumed). */
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
+  /** Takes chunks and loads kernels: not paused, and with workers. */
+  private get contributing(): boolean {
+    return !this.isPaused && this.workers > 0;
+  }
+
+  /**
+   * Hands every queued chunk back: the deques empty and each controller hears a `job-status`
+   * without them, so it requeues them at once (ChunkTable.reconcile) and serves its waiting
+   * peers. Chunks that arrive later (an assign or a steal grant already on its way) come back
+   * the same way. A controller that is away learns it from the status sent when it returns.
+   */
+  private releaseQueued(): void {
+    for (const job of this.jobs.values()) {
+      if (job.releaseQueued() > 0 && job.controllerUp) this.sendStatus(job);
+    }
+  }
+
+  /** Loads the kernels of jobs announced while this peer did not contribute. */
+  private loadDeferredKernels(): void {
+    if (!this.contributing) return;
+    for (const job of this.jobs.values()) {
+      const spec = job.deferredKernel;
+      if (!spec) continue;
+      job.deferredKernel = undefined;
+      const { jobId, controllerId } = job;
+      this.out.push({ type: 'load-kernel', jobId, ...spec, controllerId });
+    }
+  }
+
+  /** Gives a job up for good: nothing held here, running chunks aborted, the job dropped. */
+  private leaveJob(job: PeerJob): void {
+    job.releaseQueued();
+    if (job.running.size > 0) this.out.push({ type: 'abort', jobId: job.jobId });
+    job.running.clear();
+    if (job.controllerUp) this.sendStatus(job);
+    this.drop(job.jobId, 'left');
   }
 
   private peerLeft(peerId: string): void {
@@ -146,8 +206,10 @@ export class PeerCore {
     if (!job) {
       job = new PeerJob(message.jobId, from, message.epoch, this.now);
       this.jobs.set(job.jobId, job);
-      const { jobId, kernel, sha256, params } = message;
-      this.out.push({ type: 'load-kernel', jobId, kernel, sha256, params, controllerId: from });
+      const { kernel, sha256, params } = message;
+      // Without consent (paused, or no cores donated) nothing of the job is fetched yet.
+      job.deferredKernel = { kernel, sha256, params };
+      this.loadDeferredKernels();
     } else {
       const older = message.epoch < job.epoch;
       if (older || (message.epoch === job.epoch && from !== job.controllerId)) return;

@@ -31,8 +31,17 @@ export interface HeldResult {
 /** `none`: may ask; `pending`: asked; `waiting`: the controller had nothing and will push. */
 export type RequestState = 'none' | 'pending' | 'waiting';
 
+/** What a peer needs to load a job's kernel, kept from the announce until it contributes. */
+export interface KernelSpec {
+  kernel: string;
+  sha256: string;
+  params: unknown;
+}
+
 export class PeerJob {
   ready = false;
+  /** Set while the kernel is yet to be loaded (deferred while the peer does not contribute). */
+  deferredKernel: KernelSpec | undefined;
   /** Unstarted chunks: index 0 is the top (oldest), the end is the bottom (newest). */
   readonly deque: AssignedChunk[] = [];
   readonly running = new Map<number, AssignedChunk>();
@@ -72,6 +81,14 @@ export class PeerJob {
   /** The result of a chunk this peer computed and still has, delivered or not. */
   resultOf(chunkId: number): HeldResult | undefined {
     return this.unsent.get(chunkId) ?? this.retained.get(chunkId);
+  }
+
+  /** Empties the deque (the chunks go back to the controller); returns how many there were. */
+  releaseQueued(): number {
+    const count = this.deque.length;
+    this.deque.length = 0;
+    this.request = 'none';
+    return count;
   }
 
   /** The newest unstarted chunk, which this peer runs next. */

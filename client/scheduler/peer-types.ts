@@ -40,6 +40,11 @@ export interface PeerConfig {
   selfId: string;
   /** Chunks run at once: one per worker (donated core). */
   workers: number;
+  /**
+   * Start paused: take no chunks and fetch no kernels until `resume` (a shell whose person has
+   * not yet agreed to contribute). Default false.
+   */
+  paused?: boolean;
   options?: Partial<PeerOptions>;
 }
 
@@ -68,13 +73,25 @@ export type PeerEvent =
     }
   /** A worker failed a chunk (the kernel threw or hit its time limit). */
   | { type: 'chunk-error'; jobId: string; chunkId: number; reason: string }
-  /** The user changed the number of donated cores. */
+  /** The user changed the number of donated cores (0: release what is queued here). */
   | { type: 'set-workers'; workers: number }
+  /**
+   * The person paused contributing: take no new chunks, hand the queued ones back to their
+   * controllers at once; running chunks finish and their results are delivered.
+   */
+  | { type: 'pause' }
+  /** The person resumed: load the kernels deferred while paused and ask for chunks again. */
+  | { type: 'resume' }
+  /**
+   * The person leaves the room: every chunk held here goes back to its controller at once,
+   * running ones are aborted, and every job is dropped.
+   */
+  | { type: 'leave' }
   /** Time passed: silences, timeouts and gossip are checked. Every ~250 ms. */
   | { type: 'tick' };
 
 /** Why a peer stopped working on a job. */
-export type DropReason = 'done' | 'cancelled' | 'orphaned' | 'kernel-failed';
+export type DropReason = 'done' | 'cancelled' | 'orphaned' | 'kernel-failed' | 'left';
 
 /** What the peer core asks its shell to do, in order. */
 export type PeerEffect =

@@ -19,8 +19,10 @@ import { WorkerPool } from '../runtime/worker-pool.ts';
 import { parseRoomLink, shareableRoomLink } from '../room-link.ts';
 import './consent-dialog.ts';
 import type { Consent } from './consent-dialog.ts';
+import './contribution-bar.ts';
 import './landing-view.ts';
 import './room-view.ts';
+import { keepScreenOnSetting, saveKeepScreenOn } from './screen-wake-lock.ts';
 import { sharedStyles } from './styles.ts';
 import './update-prompt.ts';
 
@@ -55,13 +57,18 @@ function testSlowdown(): number {
   return Number.isFinite(factor) && factor >= 1 ? Math.min(factor, 100) : 1;
 }
 
-/** Ends this tab's part in a room: its jobs, its workers, its links. */
+/**
+ * Ends this tab's part in a room: its jobs, its workers, its links. The chunks it holds go
+ * back to their controllers first, so they requeue them at once rather than when they notice
+ * the links closed.
+ */
 function closeRoom(screen: Extract<Screen, { kind: 'room' }>): void {
-  screen.jobs.close();
-  screen.session.close();
+  void screen.jobs.leave().finally(() => screen.session.close());
 }
 
 const consentKey = (roomId: string) => `pd-consent:${roomId}`;
+/** Set while the person paused contributing in this tab (a reload stays paused). */
+const pausedKey = (roomId: string) => `pd-paused:${roomId}`;
 const hostKey = (roomId: string) => `pd-host:${roomId}`;
 
 export class ProcessDistroApp extends LitElement {
@@ -141,18 +148,20 @@ export class ProcessDistroApp extends LitElement {
           .name=${savedName()}
           .cores=${navigator.hardwareConcurrency || 1}
           .donatedCores=${defaultDonatedCores(screen.isHost)}
+          .keepScreenOn=${keepScreenOnSetting()}
           @consent=${(e: CustomEvent<Consent>) => this.consent(e.detail)}
           @decline=${this.goHome}
         ></pd-consent-dialog>`;
       case 'room':
         return html`<pd-room-view
-          .session=${screen.session}
-          .jobs=${screen.jobs}
-          .donatedCores=${screen.donatedCores}
-          .roomId=${screen.roomId}
-          .link=${shareableRoomLink(screen.roomId, screen.token, this.serverInfo)}
-          @leave=${this.leave}
-        ></pd-room-view>`;
+            .session=${screen.session}
+            .jobs=${screen.jobs}
+            .donatedCores=${screen.donatedCores}
+            .roomId=${screen.roomId}
+            .link=${shareableRoomLink(screen.roomId, screen.token, this.serverInfo)}
+            @leave=${this.leave}
+          ></pd-room-view>
+          <pd-contribution-bar .jobs=${screen.jobs} @leave=${this.leave}></pd-contribution-bar>`;
       case 'refused':
         return html`<section class="card" role="alert" data-error-code=${screen.error.code}>
           <h2>Could not join room <code>${screen.roomId}</code></h2>
@@ -224,6 +233,7 @@ export class ProcessDistroApp extends LitElement {
     const screen = this.screen;
     if (screen.kind !== 'consent') return;
     saveName(consent.name);
+    saveKeepScreenOn(consent.keepScreenOn);
     sessionStorage.setItem(consentKey(screen.roomId), JSON.stringify(consent));
     void this.join(screen.roomId, screen.token, consent);
   }
@@ -256,6 +266,11 @@ export class ProcessDistroApp extends LitElement {
       kernels: new KernelCache(),
       workers: consent.donatedCores,
       coresOf: (id) => session.view().find((p) => p.peerId === id)?.donatedCores ?? 0,
+      paused: sessionStorage.getItem(pausedKey(roomId)) === '1',
+    });
+    jobs.on('paused', (paused) => {
+      if (paused) sessionStorage.setItem(pausedKey(roomId), '1');
+      else sessionStorage.removeItem(pausedKey(roomId));
     });
     session.on('signaling', (state) => state === 'closed' && pool.close());
     session.on('error', (error) => {
@@ -281,6 +296,7 @@ export class ProcessDistroApp extends LitElement {
     if (screen.kind === 'room') {
       closeRoom(screen);
       sessionStorage.removeItem(consentKey(screen.roomId));
+      sessionStorage.removeItem(pausedKey(screen.roomId));
     }
     this.goHome();
   }
