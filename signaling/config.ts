@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { normalizeOrigin } from './origin.ts';
 import type { RateLimit } from './rate-limit.ts';
 
 /** The repository (or installed package) root, one level above this folder. */
@@ -33,10 +34,21 @@ export interface ServerOptions {
   /** A socket that has not joined a room within this time is closed. */
   joinTimeoutMs: number;
   maxMembersPerRoom: number;
-  /** Frames per client address. Generous: trickle ICE sends bursts of candidates. */
+  /** Open WebSockets one client address may hold (tabs, Node peers behind one address). */
+  maxConnectionsPerAddress: number;
+  /** Frames per connection. Generous: trickle ICE sends bursts of candidates. */
+  connectionMessageRate: RateLimit;
+  /** Frames per client address, over all its connections. */
   messageRate: RateLimit;
   /** Join attempts per client address. */
   joinRate: RateLimit;
+  /** Bytes per connection of frames relayed for members whose data channel cannot open. */
+  relayRate?: RateLimit;
+  /**
+   * Origins besides the server's own whose pages may open the signaling WebSocket
+   * (e.g. `http://localhost:5173`); `*` allows any. Requests without Origin always may.
+   */
+  allowedOrigins: string[];
   /** No log lines from the server itself. */
   quiet: boolean;
 }
@@ -57,8 +69,11 @@ export const DEFAULT_OPTIONS: Omit<ServerOptions, 'httpsPort'> = {
   pingIntervalMs: 10_000,
   joinTimeoutMs: 30_000,
   maxMembersPerRoom: 64,
-  messageRate: { ratePerSecond: 100, burst: 300 },
+  maxConnectionsPerAddress: 32,
+  connectionMessageRate: { ratePerSecond: 100, burst: 300 },
+  messageRate: { ratePerSecond: 300, burst: 900 },
   joinRate: { ratePerSecond: 30 / 60, burst: 20 },
+  allowedOrigins: [],
   quiet: false,
 };
 
@@ -114,6 +129,11 @@ Options:
       --data-dir <dir>   server secret and self-signed cert     [PD_DATA_DIR, default <root>/.data]
       --dist-dir <dir>   built app to serve                     [PD_DIST_DIR, default <root>/dist]
       --max-members <n>  members per room                       [PD_MAX_MEMBERS, default 64]
+      --max-connections-per-address <n>
+                         open WebSockets per client address     [PD_MAX_CONNECTIONS_PER_ADDRESS, default 32]
+      --allow-origin <o> another origin whose pages may use the WebSocket, e.g.
+                         http://localhost:5173 (repeatable; * = any)
+                                                                [PD_ALLOW_ORIGINS, comma-separated]
       --build-if-needed  run \`npm run build\` first when dist/ is missing or older than the sources
   -h, --help             show this help
 `;
@@ -148,9 +168,29 @@ const SERVE_FLAGS = {
   'data-dir': { type: 'string' },
   'dist-dir': { type: 'string' },
   'max-members': { type: 'string' },
+  'max-connections-per-address': { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
   'build-if-needed': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+// Flags win over the variable; each origin must be `*` or an http(s) origin.
+function readOrigins(fromFlags: string[] | undefined, fromEnv: string | undefined) {
+  const source = fromFlags?.length ? '--allow-origin' : 'PD_ALLOW_ORIGINS';
+  const list = fromFlags?.length
+    ? fromFlags
+    : (fromEnv ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+  if (list.length === 0) return undefined;
+  for (const origin of list) {
+    if (origin !== '*' && normalizeOrigin(origin) === undefined) {
+      throw new UsageError(`${source} takes origins like http://host:port or *, not '${origin}'`);
+    }
+  }
+  return list;
+}
 
 function readFlags(argv: string[]) {
   try {
@@ -196,6 +236,13 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Ser
     certFile: pick('--cert', 'PD_CERT')?.text,
     keyFile: pick('--key', 'PD_KEY')?.text,
     maxMembersPerRoom: integer('--max-members', 'PD_MAX_MEMBERS', 1, 10_000),
+    maxConnectionsPerAddress: integer(
+      '--max-connections-per-address',
+      'PD_MAX_CONNECTIONS_PER_ADDRESS',
+      1,
+      100_000,
+    ),
+    allowedOrigins: readOrigins(values['allow-origin'], env.PD_ALLOW_ORIGINS),
   };
   if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
     throw new UsageError('--cert and --key must be given together');

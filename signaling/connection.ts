@@ -11,8 +11,12 @@ export interface Connection {
   readonly address: string;
   /** Hostname the client used to reach the server (its `Host` header), if it was valid. */
   readonly hostname: string | undefined;
+  /** Room id → host token, from the host cookies the client's browser sent (if any). */
+  readonly hostTokens?: ReadonlyMap<string, string>;
   /** Sends one message; a no-op once the connection is closing. */
   send(message: ServerMessage): void;
+  /** Sends one binary frame (a relayed frame, see relay-frame.ts); a no-op once closing. */
+  sendBinary?(frame: Uint8Array): void;
   /** Closes the connection with a WebSocket close code. */
   close(code: number, reason: string): void;
 }
@@ -27,4 +31,6 @@ export const CloseCode = {
   policyViolation: 1008,
   /** Another connection joined with the same peer id and took over. */
   replaced: 4000,
+  /** The host removed this member from the room; an `error` (`removed`) precedes it. */
+  removed: 4001,
 } as const;

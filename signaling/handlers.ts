@@ -15,13 +15,16 @@ import {
   type UpdateMessage,
 } from './protocol.ts';
 import type { Clock, KeyedRateLimiter } from './rate-limit.ts';
+import { admit, noteGeneration, type RoomRecords } from './room-records.ts';
 import { joinRoom, leaveRoom, findSeat, otherSeats, updateMember, type Rooms } from './rooms.ts';
-import { verifyRoomToken } from './tokens.ts';
+import { verifyHostToken, verifyRoomToken } from './tokens.ts';
 
 /** Where a joined connection sits. */
 export interface Session {
   roomId: string;
   peerId: string;
+  /** Expiry of the host token it joined with (ms since epoch); undefined for other members. */
+  hostUntil?: number;
 }
 
 /** Everything the handlers read and change. */
@@ -31,6 +34,9 @@ export interface HubContext {
   secret: Buffer;
   maxMembersPerRoom: number;
   joinLimiter: KeyedRateLimiter;
+  /** Token generations and removals; call `recordsChanged` after changing them. */
+  records: RoomRecords;
+  recordsChanged(): void;
   metrics: SignalingMetrics;
   /** ICE servers to offer a connection (depends on the host name it used). */
   iceServersFor(conn: Connection): IceServer[];
@@ -60,8 +66,28 @@ function refuseJoin(
   sendError(ctx, conn, code, message, true);
 }
 
-function broadcast(ctx: HubContext, session: Session, message: ServerMessage): void {
+/** Sends `message` to every member of the session's room but the session's own. */
+export function broadcast(ctx: HubContext, session: Session, message: ServerMessage): void {
   for (const seat of otherSeats(ctx.rooms, session.roomId, session.peerId)) seat.link.send(message);
+}
+
+/**
+ * The host token's expiry when the join carries a valid one (in the message, or in the
+ * browser's host cookie); 'refused' after refusing a join whose message carries a bad one.
+ * A bad cookie only means a stale one (another server's), so that member joins as a guest.
+ */
+function checkHost(
+  ctx: HubContext,
+  conn: Connection,
+  msg: JoinMessage,
+): { expiresAt: number } | undefined | 'refused' {
+  const token = msg.hostToken ?? conn.hostTokens?.get(msg.room);
+  if (token === undefined) return undefined;
+  const check = verifyHostToken(ctx.secret, msg.room, token, ctx.now());
+  if (check.ok) return check;
+  if (msg.hostToken === undefined) return undefined;
+  refuseJoin(ctx, conn, 'bad-token', 'the host token is not valid for this room');
+  return 'refused';
 }
 
 /** Checks the version, rate limit, token and capacity, then seats the member. */
@@ -87,19 +113,44 @@ export function handleJoin(ctx: HubContext, conn: Connection, msg: JoinMessage):
     refuseJoin(ctx, conn, check.code, text);
     return;
   }
+  const host = checkHost(ctx, conn, msg);
+  if (host === 'refused') return;
+  if (noteGeneration(ctx.records, msg.room, check.generation, check.expiresAt)) {
+    ctx.recordsChanged();
+  }
+  const admission = admit(ctx.records, msg.room, msg.peerId, check.generation);
+  // The host token is the stronger credential: the host is let in with any genuine link.
+  if (admission === 'token-revoked' && !host) {
+    refuseJoin(
+      ctx,
+      conn,
+      'token-revoked',
+      'The host replaced this room link with a new one. Ask the host for the new link.',
+    );
+    return;
+  }
+  if (admission === 'removed') {
+    refuseJoin(ctx, conn, 'removed', 'The host removed this device from the room.');
+    return;
+  }
   const member = {
     peerId: msg.peerId,
     name: msg.name,
     device: msg.device,
     donatedCores: msg.donatedCores,
     joinedAt: ctx.now(),
+    ...(host ? { host: true as const } : {}),
   };
   const result = joinRoom(ctx.rooms, msg.room, member, conn, ctx.maxMembersPerRoom);
   if (result.kind === 'full') {
     refuseJoin(ctx, conn, 'room-full', `the room already has ${ctx.maxMembersPerRoom} members`);
     return;
   }
-  const session = { roomId: msg.room, peerId: msg.peerId };
+  const session: Session = {
+    roomId: msg.room,
+    peerId: msg.peerId,
+    ...(host ? { hostUntil: host.expiresAt } : {}),
+  };
   ctx.sessions.set(conn, session);
   ctx.metrics.joins.inc();
   conn.send({
@@ -110,6 +161,7 @@ export function handleJoin(ctx: HubContext, conn: Connection, msg: JoinMessage):
     members: result.others,
     iceServers: ctx.iceServersFor(conn),
     tokenExpiresAt: check.expiresAt,
+    host: host !== undefined,
   });
   if (result.kind === 'joined') {
     broadcast(ctx, session, { type: 'member-joined', member: result.member });

@@ -2,10 +2,16 @@
  * The small HTTP API (`POST /api/rooms`, `GET /api/info`) as pure functions from request
  * facts to a reply; the server does the reading and writing.
  */
+import { hostCookie } from './host-cookie.ts';
 import { isLoopbackHostname, parseHostHeader } from './network.ts';
 import { roomFragment, type CreateRoomResponse, type ServerInfo } from './protocol.ts';
 import type { Clock } from './rate-limit.ts';
-import { DEFAULT_TOKEN_TTL_SECONDS, createRoomToken, generateRoomId } from './tokens.ts';
+import {
+  DEFAULT_TOKEN_TTL_SECONDS,
+  createHostToken,
+  createRoomToken,
+  generateRoomId,
+} from './tokens.ts';
 import { parseCreateRoomRequest } from './validate.ts';
 
 /** A complete HTTP answer. */
@@ -53,7 +59,8 @@ export interface RoomIssuer {
 }
 
 /**
- * Answers `POST /api/rooms`: a new room id, a token for it, and links on the URL the client
+ * Answers `POST /api/rooms`: a new room id, a token for it, the host token (for the creator
+ * only, also as a cookie for its browser; it is in no link), and links on the URL the client
  * used (else the preferred URL) and on every URL the server listens on.
  */
 export function createRoomReply(
@@ -65,16 +72,21 @@ export function createRoomReply(
   if (!parsed.ok) return jsonReply(400, { error: 'bad-request', message: parsed.detail });
   const ttlSeconds = parsed.request.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const roomId = generateRoomId();
-  const token = createRoomToken(issuer.secret, roomId, issuer.now() + ttlSeconds * 1000);
+  const expiresAtMs = issuer.now() + ttlSeconds * 1000;
+  const token = createRoomToken(issuer.secret, roomId, expiresAtMs);
   // Read the expiry back from the token, which holds it rounded down to a second.
   const expiresAt = Number(token.slice(0, token.indexOf('.'))) * 1000;
   const fragment = roomFragment(roomId, token);
+  const hostToken = createHostToken(issuer.secret, roomId, expiresAtMs);
   const response: CreateRoomResponse = {
     roomId,
     token,
+    hostToken,
     expiresAt,
     link: `${baseUrl ?? issuer.info.preferredUrl}${fragment}`,
     links: issuer.info.urls.map((url) => `${url}${fragment}`),
   };
-  return jsonReply(201, response);
+  const reply = jsonReply(201, response);
+  reply.headers['Set-Cookie'] = hostCookie(roomId, hostToken, ttlSeconds);
+  return reply;
 }

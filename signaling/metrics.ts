@@ -17,6 +17,8 @@ export interface SignalingMetrics {
   readonly joins: Counter;
   readonly joinsRefused: Counter<'reason'>;
   readonly signalsRelayed: Counter;
+  /** Payload bytes of frames relayed between members whose data channel could not open. */
+  readonly relayedBytes: Counter;
   readonly errors: Counter<'code'>;
   /** The metrics in Prometheus text format. */
   render(): Promise<string>;
@@ -32,11 +34,17 @@ const ERROR_CODES = Object.keys({
   'rate-limited': true,
   'bad-token': true,
   'token-expired': true,
+  'token-revoked': true,
+  removed: true,
+  'not-host': true,
+  'too-many-connections': true,
+  'bad-origin': true,
   'not-joined': true,
   'already-joined': true,
   'unknown-peer': true,
   'id-taken': true,
   'room-full': true,
+  'relay-limited': true,
 } satisfies Record<SignalingErrorCode, true>) as SignalingErrorCode[];
 
 const JOIN_REFUSAL_CODES: SignalingErrorCode[] = [
@@ -44,6 +52,8 @@ const JOIN_REFUSAL_CODES: SignalingErrorCode[] = [
   'bad-version',
   'bad-token',
   'token-expired',
+  'token-revoked',
+  'removed',
   'room-full',
 ];
 
@@ -89,6 +99,11 @@ export function createMetrics(counts: RoomCounts): SignalingMetrics {
     signalsRelayed: new Counter({
       name: 'pd_signal_messages_relayed_total',
       help: 'Signal messages relayed between members.',
+      registers,
+    }),
+    relayedBytes: new Counter({
+      name: 'pd_relayed_bytes_total',
+      help: 'Payload bytes relayed between members whose data channel could not open.',
       registers,
     }),
     errors,

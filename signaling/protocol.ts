@@ -36,6 +36,8 @@ export interface Member {
   donatedCores: number;
   /** Server time (ms since epoch) of this member's join. */
   joinedAt: number;
+  /** Present (true) when this member joined with the room's host token. */
+  host?: true;
 }
 
 /** An ICE server entry as RTCPeerConnection takes it. */
@@ -61,6 +63,11 @@ export interface JoinMessage {
   name: string;
   device: DeviceInfo;
   donatedCores: number;
+  /**
+   * The host token `POST /api/rooms` gave the room's creator. It makes this member the
+   * host, who may rotate the room token and remove members. Never part of a room link.
+   */
+  hostToken?: string;
 }
 
 /** Relay `data` (a simple-peer signal: offer, answer or candidate) to member `to`. */
@@ -82,7 +89,30 @@ export interface LeaveMessage {
   type: 'leave';
 }
 
-export type ClientMessage = JoinMessage | SignalOutMessage | UpdateMessage | LeaveMessage;
+/**
+ * Host only: replace the room token. Links with the old token stop working for new joins;
+ * members already in stay, and every member receives the new token (`room-token`).
+ */
+export interface RotateTokenMessage {
+  type: 'rotate-token';
+}
+
+/**
+ * Host only: remove a member. Its socket is closed, the others see it leave (`removed`),
+ * and its peer id may not join again with a token of the current generation.
+ */
+export interface RemoveMemberMessage {
+  type: 'remove-member';
+  peerId: string;
+}
+
+export type ClientMessage =
+  | JoinMessage
+  | SignalOutMessage
+  | UpdateMessage
+  | LeaveMessage
+  | RotateTokenMessage
+  | RemoveMemberMessage;
 
 // ---------- server → client ----------
 
@@ -98,6 +128,8 @@ export interface WelcomeMessage {
   iceServers: IceServer[];
   /** When the token used to join expires (ms since epoch). */
   tokenExpiresAt: number;
+  /** True when the join carried a valid host token: this member may rotate and remove. */
+  host: boolean;
 }
 
 export interface MemberJoinedMessage {
@@ -110,7 +142,7 @@ export interface MemberUpdatedMessage {
   member: Member;
 }
 
-export type LeaveReason = 'left' | 'socket-closed' | 'timeout' | 'replaced';
+export type LeaveReason = 'left' | 'socket-closed' | 'timeout' | 'replaced' | 'removed';
 
 export interface MemberLeftMessage {
   type: 'member-left';
@@ -124,6 +156,14 @@ export interface SignalInMessage {
   data: unknown;
 }
 
+/** The host rotated the room token: this is the one to join (and rejoin) with from now on. */
+export interface RoomTokenMessage {
+  type: 'room-token';
+  token: string;
+  /** ms since epoch. */
+  expiresAt: number;
+}
+
 /** Codes carried by `error` messages and refused-join metrics. */
 export type SignalingErrorCode =
   | 'bad-json'
@@ -133,11 +173,19 @@ export type SignalingErrorCode =
   | 'rate-limited'
   | 'bad-token'
   | 'token-expired'
+  | 'token-revoked'
+  | 'removed'
+  | 'not-host'
+  | 'too-many-connections'
+  /** Counted only: a WebSocket upgrade from a foreign page is refused with HTTP 403. */
+  | 'bad-origin'
   | 'not-joined'
   | 'already-joined'
   | 'unknown-peer'
   | 'id-taken'
-  | 'room-full';
+  | 'room-full'
+  /** A relayed frame (relay-frame.ts) went over the connection's relay byte budget. */
+  | 'relay-limited';
 
 export interface ErrorMessage {
   type: 'error';
@@ -153,6 +201,7 @@ export type ServerMessage =
   | MemberUpdatedMessage
   | MemberLeftMessage
   | SignalInMessage
+  | RoomTokenMessage
   | ErrorMessage;
 
 // ---------- HTTP API ----------
@@ -167,6 +216,11 @@ export interface CreateRoomRequest {
 export interface CreateRoomResponse {
   roomId: string;
   token: string;
+  /**
+   * The host's credential (see `JoinMessage.hostToken`), valid as long as the room. Keep it
+   * in the creating tab only: it is not part of any link.
+   */
+  hostToken: string;
   /** ms since epoch. */
   expiresAt: number;
   /** The link to share: the preferred base URL plus `#room=<id>&t=<token>`. */

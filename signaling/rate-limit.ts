@@ -1,5 +1,6 @@
 /**
- * Token buckets keyed by client address. The clock is injected so tests can move time by
+ * Token buckets: one per connection ({@link TokenBucket}) or one per client address
+ * ({@link KeyedRateLimiter}). The clock is injected so tests can move time by
  * hand instead of sleeping.
  */
 
@@ -14,35 +15,76 @@ export interface RateLimit {
 /** Current time in ms; `Date.now` or `performance.now` in production, a counter in tests. */
 export type Clock = () => number;
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
+function checkLimit(limit: RateLimit): void {
+  if (!(limit.ratePerSecond > 0) || !(limit.burst >= 1)) {
+    throw new RangeError(`invalid rate limit ${JSON.stringify(limit)}`);
+  }
 }
 
-/** One token bucket per key (a client address), created on first use. */
-export class KeyedRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+/** One token bucket: starts full, refills at `ratePerSecond` up to `burst`. */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
 
   constructor(
     readonly limit: RateLimit,
     private readonly now: Clock = Date.now,
   ) {
-    if (!(limit.ratePerSecond > 0) || !(limit.burst >= 1)) {
-      throw new RangeError(`invalid rate limit ${JSON.stringify(limit)}`);
-    }
+    checkLimit(limit);
+    this.tokens = limit.burst;
+    this.updatedAt = now();
+  }
+
+  /** Takes `cost` tokens; false (and nothing taken) when the bucket holds fewer. */
+  tryTake(cost = 1): boolean {
+    this.refill();
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
+    return true;
+  }
+
+  /** Tokens left right now. */
+  available(): number {
+    this.refill();
+    return this.tokens;
+  }
+
+  /** True when the bucket is full again, i.e. no different from a new one. */
+  isFull(): boolean {
+    return this.available() >= this.limit.burst;
+  }
+
+  private refill(): void {
+    const now = this.now();
+    // Math.max guards against a clock that steps backwards.
+    const elapsedMs = Math.max(0, now - this.updatedAt);
+    this.tokens = Math.min(
+      this.limit.burst,
+      this.tokens + (elapsedMs / 1000) * this.limit.ratePerSecond,
+    );
+    this.updatedAt = now;
+  }
+}
+
+/** One token bucket per key (a client address), created on first use. */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly limit: RateLimit,
+    private readonly now: Clock = Date.now,
+  ) {
+    checkLimit(limit);
   }
 
   /** Takes `cost` tokens from `key`'s bucket; false (and nothing taken) when it holds fewer. */
   tryTake(key: string, cost = 1): boolean {
-    const bucket = this.refill(key);
-    if (bucket.tokens < cost) return false;
-    bucket.tokens -= cost;
-    return true;
+    return this.bucket(key).tryTake(cost);
   }
 
   /** Tokens left for `key` right now (for tests and diagnostics). */
   available(key: string): number {
-    return this.refill(key).tokens;
+    return this.bucket(key).available();
   }
 
   /** Number of keys being tracked. */
@@ -55,26 +97,15 @@ export class KeyedRateLimiter {
    * dropping them only bounds memory when many addresses come and go.
    */
   prune(): void {
-    for (const key of [...this.buckets.keys()]) {
-      if (this.refill(key).tokens >= this.limit.burst) this.buckets.delete(key);
-    }
+    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key);
   }
 
-  private refill(key: string): Bucket {
-    const now = this.now();
+  private bucket(key: string): TokenBucket {
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = { tokens: this.limit.burst, updatedAt: now };
+      bucket = new TokenBucket(this.limit, this.now);
       this.buckets.set(key, bucket);
-      return bucket;
     }
-    // Math.max guards against a clock that steps backwards.
-    const elapsedMs = Math.max(0, now - bucket.updatedAt);
-    bucket.tokens = Math.min(
-      this.limit.burst,
-      bucket.tokens + (elapsedMs / 1000) * this.limit.ratePerSecond,
-    );
-    bucket.updatedAt = now;
     return bucket;
   }
 }

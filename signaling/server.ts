@@ -19,10 +19,13 @@ import {
   textReply,
   type HttpReply,
 } from './http-api.ts';
+import { hostTokensFromCookies } from './host-cookie.ts';
 import { SignalingHub } from './hub.ts';
 import { countError, createMetrics } from './metrics.ts';
 import * as network from './network.ts';
+import { isAllowedOrigin } from './origin.ts';
 import { MAX_SIGNAL_MESSAGE_BYTES, SIGNALING_PATH, type ServerInfo } from './protocol.ts';
+import { RoomRecordsFile, loadRoomRecords } from './room-records-file.ts';
 import { loadOrCreateSecret } from './server-secret.ts';
 import { createStaticHandler } from './static-files.ts';
 import { startStunService, type StunService } from './stun-service.ts';
@@ -113,6 +116,10 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const opts = resolveServerOptions(options);
   const log = opts.quiet ? () => {} : (line: string) => console.log(line);
   const secret = await loadOrCreateSecret(opts.dataDir);
+  const records = await loadRoomRecords(opts.dataDir);
+  const recordsFile = new RoomRecordsFile(opts.dataDir, records, (err) =>
+    log(`could not save the room records: ${err.message}`),
+  );
   const lanAddresses = network.isWildcardHost(opts.host) ? network.lanIPv4Addresses() : [];
   const credentials =
     opts.httpsPort === null
@@ -133,8 +140,13 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   const hub = new SignalingHub({
     secret,
     maxMembersPerRoom: opts.maxMembersPerRoom,
+    maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
+    connectionMessageRate: opts.connectionMessageRate,
     messageRate: opts.messageRate,
     joinRate: opts.joinRate,
+    ...(opts.relayRate ? { relayRate: opts.relayRate } : {}),
+    records,
+    onRecordsChanged: () => recordsFile.save(),
     metrics,
     iceServersFor: (conn) =>
       stun
@@ -185,15 +197,26 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     const conn: Connection = {
       address: req.socket.remoteAddress ?? 'unknown',
       hostname: network.parseHostHeader(req.headers.host)?.hostname,
+      hostTokens: hostTokensFromCookies(req.headers.cookie),
       send(message) {
         if (ws.readyState !== WebSocket.OPEN) return;
         if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.terminate();
         ws.send(JSON.stringify(message));
       },
+      sendBinary(frame) {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.terminate();
+        ws.send(frame);
+      },
       close(code, reason) {
         if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
       },
     };
+    if (!hub.connect(conn)) {
+      // Refused (too many sockets from this address): the hub sent why and closed it.
+      ws.on('error', () => {});
+      return;
+    }
     const client: Client = {
       conn,
       alive: true,
@@ -230,6 +253,15 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (!isAllowedOrigin(req.headers.origin, req.headers.host, opts.allowedOrigins)) {
+      countError(metrics, 'bad-origin');
+      const body = 'this origin may not use the signaling WebSocket\n';
+      socket.end(
+        'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n' +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, req));
   }
 
@@ -245,7 +277,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       client.alive = false;
       ws.ping();
     }
-    hub.pruneRateLimits();
+    hub.prune();
   }
 
   // Shutdown order matters: stop accepting, say goodbye on every WebSocket while the TCP
@@ -263,6 +295,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     await stopped;
     wss.close();
     await stun?.close();
+    await recordsFile.flush();
   }
 
   try {

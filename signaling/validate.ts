@@ -33,13 +33,37 @@ const joinSchema = v.object({
   name,
   device: deviceSchema,
   donatedCores: coreCount,
+  hostToken: v.optional(v.pipe(v.string(), v.maxLength(256))),
 });
+
+/** Nesting of a signal's payload at most: SDP and ICE candidates nest three levels. */
+export const MAX_SIGNAL_DEPTH = 16;
+
+/**
+ * True when `value` nests objects or arrays at most `max` levels deep. Iterative, so a
+ * hostile payload nested thousands of levels cannot overflow the stack here (JSON.parse
+ * accepts it, JSON.stringify on relaying it would not).
+ */
+export function nestsAtMost(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
 
 const signalSchema = v.object({
   type: v.literal('signal'),
   to: peerId,
-  // The payload is simple-peer's business; the server only checks that there is one.
-  data: v.nonOptional(v.unknown()),
+  // The payload is simple-peer's business; the server only checks that there is one, and
+  // that it can be relayed.
+  data: v.pipe(
+    v.nonOptional(v.unknown()),
+    v.check((data) => nestsAtMost(data, MAX_SIGNAL_DEPTH), 'signal data nests too deep'),
+  ),
 });
 
 const updateSchema = v.object({
@@ -50,12 +74,18 @@ const updateSchema = v.object({
 
 const leaveSchema = v.object({ type: v.literal('leave') });
 
+const rotateTokenSchema = v.object({ type: v.literal('rotate-token') });
+
+const removeMemberSchema = v.object({ type: v.literal('remove-member'), peerId });
+
 /** Schema of every message a client may send; unknown keys are dropped. */
 export const clientMessageSchema = v.variant('type', [
   joinSchema,
   signalSchema,
   updateSchema,
   leaveSchema,
+  rotateTokenSchema,
+  removeMemberSchema,
 ]);
 
 /** Result of reading one frame. */

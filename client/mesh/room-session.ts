@@ -2,7 +2,8 @@
  * Membership of one room: the signaling client introduces members, and this keeps one
  * PeerLink to each (the lower id offers), retries links that fail while both ends are still
  * in the room, and implements Transport over the open links. Links outlive the signaling
- * socket, so a server restart does not interrupt work.
+ * socket, so a server restart does not interrupt work. A pair whose data channel does not
+ * open in time falls back to a RelayLink through the server (which does need the socket).
  */
 import type { DeviceInfo, ErrorMessage, Member } from '../../signaling/protocol.ts';
 import { SIGNALING_PATH } from '../../signaling/protocol.ts';
@@ -11,6 +12,8 @@ import { PdError } from '../protocol/errors.ts';
 import { Emitter } from './emitter.ts';
 import { LinkProber, type ProbeResult } from './link-probe.ts';
 import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
+import { RelayOutbox, newLinkNonce, readLinkHeader } from './relay-channel.ts';
+import { RelayLink, routeRelayed } from './relay-link.ts';
 import { SignalingClient, type SignalingState } from './signaling-client.ts';
 import type { IncomingMessage, PeerChange, SendOptions, Transport } from './transport.ts';
 
@@ -31,6 +34,11 @@ export interface RoomSessionOptions {
   wrtc?: PeerLinkOptions['wrtc'];
   /** How long a departed member stays listed as gone. */
   goneListedMs?: number;
+  /**
+   * A data channel still not open this long after its link started gives way to a relay
+   * through the signaling server; default 10 s, 0 never relays.
+   */
+  relayAfterMs?: number;
 }
 
 /** How a member looks from here. */
@@ -43,6 +51,8 @@ export interface PeerView {
   donatedCores: number;
   connection: ConnectionState;
   rttMs?: number;
+  /** Present (true) when frames to this member go through the server, not a data channel. */
+  relayed?: true;
 }
 
 export interface RoomSessionEvents extends Record<string, unknown> {
@@ -58,17 +68,22 @@ export interface RoomSessionEvents extends Record<string, unknown> {
 /** Attempts to reopen a link to a member before giving up (about five minutes, backed off). */
 const MAX_RETRIES = 32;
 
+/** Either kind of link to a member. */
+type MemberLink = PeerLink | RelayLink;
+
 export class RoomSession extends Emitter<RoomSessionEvents> implements Transport {
   readonly selfId: string;
   readonly signaling: SignalingClient;
   private readonly members = new Map<string, Member>();
-  private readonly links = new Map<string, PeerLink>();
+  private readonly links = new Map<string, MemberLink>();
+  private readonly relayTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly outbox: RelayOutbox;
   private readonly gone = new Map<string, { member: Member; at: number }>();
   private readonly retries = new Map<
     string,
     { attempt: number; timer: ReturnType<typeof setTimeout> }
   >();
-  private readonly offered = new WeakSet<PeerLink>();
+  private readonly offered = new WeakSet<MemberLink>();
   private iceServers: RTCIceServer[] = [];
   private readonly prober = new LinkProber(this);
   private closed = false;
@@ -83,7 +98,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
       join: { room: options.roomId, token: options.token, ...options.self },
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     });
+    this.outbox = new RelayOutbox({ send: (to, data) => this.signaling.relay(to, data) });
     this.signaling.on('state', (state) => {
+      // Relayed frames in flight are lost with the socket, which breaks their streams.
+      if (state !== 'joined') this.closeRelayLinks();
       this.emit('signaling', state);
       this.emit('change', undefined);
     });
@@ -95,7 +113,12 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     this.signaling.on('member-updated', (member) => this.addMember(member));
     this.signaling.on('member-left', ({ peerId, reason }) => this.onMemberLeft(peerId, reason));
     this.signaling.on('signal', ({ from, data }) => this.onSignal(from, data));
-    this.signaling.on('error', (error) => this.emit('error', error));
+    this.signaling.on('relay', ({ from, payload }) => this.onRelay(from, payload));
+    this.signaling.on('error', (error) => {
+      // The server dropped a relayed frame: some relayed stream has a hole in it now.
+      if (error.code === 'relay-limited') this.closeRelayLinks();
+      this.emit('error', error);
+    });
   }
 
   /** Joins the room. */
@@ -109,6 +132,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     this.closed = true;
     this.signaling.close(true);
     for (const retry of this.retries.values()) clearTimeout(retry.timer);
+    for (const timer of this.relayTimers.values()) clearTimeout(timer);
     for (const link of this.links.values()) link.close();
     this.links.clear();
     this.emit('change', undefined);
@@ -127,6 +151,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
         ...(link?.hello ? { name: link.hello.name, donatedCores: link.hello.donatedCores } : {}),
         connection: open ? 'connected' : 'connecting',
         ...(open && link.rttMs !== undefined ? { rttMs: link.rttMs } : {}),
+        ...(open && link instanceof RelayLink ? { relayed: true as const } : {}),
       };
     });
     const departed = [...this.gone.values()]
@@ -192,7 +217,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     this.emit('change', undefined);
   }
 
-  private ensureLink(peerId: string): PeerLink {
+  private ensureLink(peerId: string): MemberLink {
     const existing = this.links.get(peerId);
     if (existing && existing.state !== 'closed') return existing;
     const link = new PeerLink({
@@ -203,17 +228,89 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
       sendSignal: (data) => this.signaling.signal(peerId, data),
       ...(this.options.wrtc ? { wrtc: this.options.wrtc } : {}),
     });
-    this.links.set(peerId, link);
+    this.track(link);
+    this.scheduleRelay(link);
+    return link;
+  }
+
+  private track(link: MemberLink): void {
+    this.links.set(link.remoteId, link);
     link.on('state', (state) => this.onLinkState(link, state));
     link.on('rtt', () => this.emit('change', undefined));
     link.on('message', (event) => {
       if (!this.prober.handle(event)) this.emit('message', event);
     });
     this.emit('change', undefined);
+  }
+
+  /**
+   * Both members time their own side of a link, and either one whose data channel is still
+   * not open by then starts relaying; the first relayed frame makes the other follow (see
+   * onRelay), so the pair agree without a negotiation of their own.
+   */
+  private scheduleRelay(link: PeerLink): void {
+    const after = this.options.relayAfterMs ?? 10_000;
+    if (after <= 0) return;
+    clearTimeout(this.relayTimers.get(link.remoteId));
+    const timer = setTimeout(() => {
+      this.relayTimers.delete(link.remoteId);
+      if (this.closed || this.links.get(link.remoteId) !== link) return;
+      if (link.state !== 'connecting') return;
+      console.info(
+        `no data channel to ${link.remoteId} after ${after / 1000} s: relaying through the server`,
+      );
+      this.startRelay(link.remoteId);
+    }, after);
+    this.relayTimers.set(link.remoteId, timer);
+  }
+
+  /** Replaces the link to `peerId` (if any) with a new relay link. */
+  private startRelay(peerId: string): RelayLink {
+    const previous = this.links.get(peerId);
+    const link = new RelayLink({
+      remoteId: peerId,
+      hello: { ...this.options.self },
+      channel: this.outbox.channel(peerId, newLinkNonce()),
+    });
+    link.on('state', (state) => {
+      if (state === 'open') console.info(`link to ${peerId} is relayed through the server`);
+    });
+    this.track(link);
+    if (previous && previous.state !== 'closed') {
+      // Its own 'closed' is ignored below, as it is no longer the member's link.
+      if (previous.state === 'open') this.emit('peer', { peerId, open: false });
+      previous.close('replaced');
+    }
     return link;
   }
 
-  private onLinkState(link: PeerLink, state: PeerLink['state']): void {
+  private onRelay(from: string, payload: Uint8Array): void {
+    if (this.closed) return;
+    const header = readLinkHeader(payload);
+    if (!header) return;
+    const current = this.links.get(from);
+    const live = current instanceof RelayLink && current.state !== 'closed' ? current : undefined;
+    const route = routeRelayed(live, header.sender, header.echoed);
+    if (route === 'drop') return;
+    let link = live;
+    if (route === 'new' || !link) {
+      if (!this.members.has(from)) {
+        const departed = this.gone.get(from)?.member;
+        if (!departed) return;
+        this.addMember(departed);
+      }
+      link = this.startRelay(from);
+    }
+    link.receive(header.sender, header.data);
+  }
+
+  private closeRelayLinks(): void {
+    for (const link of [...this.links.values()]) {
+      if (link instanceof RelayLink) link.close('channel-closed');
+    }
+  }
+
+  private onLinkState(link: MemberLink, state: MemberLink['state']): void {
     if (this.links.get(link.remoteId) !== link) return;
     if (state === 'open') {
       this.cancelRetry(link.remoteId);
@@ -265,17 +362,22 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     let link = this.links.get(from);
     // A new offer on a link that already had one means the remote started over (it reloaded
     // or its side of the link failed first): answer it on a fresh link.
-    if (isOffer && link && (this.offered.has(link) || link.state !== 'connecting')) {
+    // So does an offer while relaying: the remote tries WebRTC again.
+    const restart = link && (link instanceof RelayLink || this.offered.has(link));
+    if (isOffer && link && (restart || link.state !== 'connecting')) {
       link.close();
       link = undefined;
     }
+    if (link instanceof RelayLink) return; // a late candidate of the link the relay replaced
     if (!link || link.state === 'closed') {
       if (!isOffer) return; // stale candidate for a link that no longer exists
       if (!this.members.has(from)) {
         const departed = this.gone.get(from)?.member;
         if (departed) this.addMember(departed);
       }
-      link = this.ensureLink(from);
+      const fresh = this.ensureLink(from);
+      if (!(fresh instanceof PeerLink)) return;
+      link = fresh;
     }
     if (isOffer) this.offered.add(link);
     link.signal(data);

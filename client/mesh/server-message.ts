@@ -19,6 +19,7 @@ const member = v.object({
   }),
   donatedCores: v.number(),
   joinedAt: v.number(),
+  host: v.optional(v.literal(true)),
 });
 
 const iceServer = v.object({
@@ -36,15 +37,22 @@ const serverMessage = v.variant('type', [
     members: v.array(member),
     iceServers: v.array(iceServer),
     tokenExpiresAt: v.number(),
+    // Older servers had no hosts: their members are not one.
+    host: v.optional(v.boolean(), false),
   }),
   v.object({ type: v.literal('member-joined'), member }),
   v.object({ type: v.literal('member-updated'), member }),
   v.object({
     type: v.literal('member-left'),
     peerId,
-    reason: v.picklist(['left', 'socket-closed', 'timeout', 'replaced']),
+    reason: v.picklist(['left', 'socket-closed', 'timeout', 'replaced', 'removed']),
   }),
   v.object({ type: v.literal('signal'), from: peerId, data: v.unknown() }),
+  v.object({
+    type: v.literal('room-token'),
+    token: v.pipe(v.string(), v.maxLength(256)),
+    expiresAt: v.number(),
+  }),
   v.object({
     type: v.literal('error'),
     code: v.string(),

@@ -2,6 +2,7 @@
  * The peer's connection to the signaling server: joins a room, relays WebRTC signals, and
  * rejoins by itself when the socket drops (a server restart, a Wi-Fi blip). Data channels
  * do not depend on it: once peers are connected they keep working while this reconnects.
+ * The room's host also rotates the room token and removes members through it.
  */
 import {
   SIGNALING_VERSION,
@@ -9,10 +10,12 @@ import {
   type JoinMessage,
   type Member,
   type MemberLeftMessage,
+  type RoomTokenMessage,
   type ServerMessage,
   type SignalingErrorCode,
   type WelcomeMessage,
 } from '../../signaling/protocol.ts';
+import { decodeRelayFrame, encodeRelayFrame } from '../../signaling/relay-frame.ts';
 import { Emitter } from './emitter.ts';
 import { parseServerMessage } from './server-message.ts';
 
@@ -25,6 +28,8 @@ const FINAL_CODES: ReadonlySet<SignalingErrorCode> = new Set([
   'token-expired',
   'bad-version',
   'room-full',
+  'token-revoked',
+  'removed',
 ]);
 
 export interface SignalingClientOptions {
@@ -44,6 +49,10 @@ export interface SignalingEvents extends Record<string, unknown> {
   'member-updated': Member;
   'member-left': MemberLeftMessage;
   signal: { from: string; data: unknown };
+  /** A relayed frame from member `from` (see relay-frame.ts). */
+  relay: { from: string; payload: Uint8Array };
+  /** The host rotated the room token; rejoins use the new one from now on. */
+  'room-token': RoomTokenMessage;
   /** A refused join (final) or a refused message (the session goes on). */
   error: ErrorMessage;
 }
@@ -55,6 +64,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private attempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private hostNow = false;
   /** Count of server messages that failed validation. */
   invalidMessages = 0;
 
@@ -64,6 +74,20 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   get state(): SignalingState {
     return this.currentState;
+  }
+
+  /**
+   * True when the server accepted this member as the room's host at the last welcome: its
+   * join carried the host token (`join.hostToken`, or in a browser the cookie that
+   * `POST /api/rooms` set for the creating browser).
+   */
+  get isHost(): boolean {
+    return this.hostNow;
+  }
+
+  /** The room token joins use: the link's, or the newest the host rotated to. */
+  get token(): string {
+    return this.options.join.token;
   }
 
   /** Opens the socket and joins; afterwards rejoins by itself until `close()` or a refusal. */
@@ -77,10 +101,35 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.sendJson({ type: 'signal', to, data });
   }
 
+  /**
+   * Relays `payload` to member `to` over this socket (the fallback when no data channel
+   * opens); false when the socket is not open, so the frame was not sent.
+   */
+  relay(to: string, payload: Uint8Array): boolean {
+    if (this.socket?.readyState !== 1 || this.currentState !== 'joined') return false;
+    this.socket.send(encodeRelayFrame(to, payload));
+    return true;
+  }
+
+  /** Bytes queued on the socket and not yet sent. */
+  get bufferedAmount(): number {
+    return this.socket?.bufferedAmount ?? 0;
+  }
+
   /** Tells the room this member's new name or donated cores (and rejoins with them). */
   update(change: { name?: string; donatedCores?: number }): void {
     Object.assign(this.options.join, change);
     this.sendJson({ type: 'update', ...change });
+  }
+
+  /** Host only: replaces the room token; everyone in the room receives `room-token`. */
+  rotateToken(): void {
+    this.sendJson({ type: 'rotate-token' });
+  }
+
+  /** Host only: removes member `peerId` from the room. */
+  removeMember(peerId: string): void {
+    this.sendJson({ type: 'remove-member', peerId });
   }
 
   /** Leaves the room (if `leave`) and stops reconnecting. */
@@ -98,11 +147,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.setState(this.attempts === 0 ? 'connecting' : 'reconnecting');
     const socket = new WebSocketImpl(this.options.url);
     this.socket = socket;
+    socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       socket.send(JSON.stringify({ type: 'join', v: SIGNALING_VERSION, ...this.options.join }));
     };
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data === 'string') this.receive(event.data);
+      else if (event.data instanceof ArrayBuffer) this.receiveRelay(new Uint8Array(event.data));
       else this.invalidMessages++;
     };
     socket.onclose = () => {
@@ -127,6 +178,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     switch (message.type) {
       case 'welcome':
         this.attempts = 0;
+        this.hostNow = message.host;
         this.setState('joined');
         this.emit('welcome', message);
         break;
@@ -150,7 +202,16 @@ export class SignalingClient extends Emitter<SignalingEvents> {
           });
           break;
         }
-        this.emit('member-left', message);
+        // A removal is as final as leaving on purpose: RoomSession keeps probing the links of
+        // members whose socket merely dropped, and a removed member's tab may still answer.
+        this.emit(
+          'member-left',
+          message.reason === 'removed' ? { ...message, reason: 'left' } : message,
+        );
+        break;
+      case 'room-token':
+        this.options.join.token = message.token;
+        this.emit('room-token', message);
         break;
       case 'signal':
         this.emit('signal', { from: message.from, data: message.data });
@@ -163,6 +224,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         this.emit('error', message);
         break;
     }
+  }
+
+  private receiveRelay(frame: Uint8Array): void {
+    const relayed = decodeRelayFrame(frame);
+    if (relayed) this.emit('relay', { from: relayed.peerId, payload: relayed.payload });
+    else this.invalidMessages++;
   }
 
   private scheduleReconnect(): void {

@@ -1,6 +1,9 @@
 /**
  * <pd-peer-list .peers=${views}>: the room's members with their device facts, connection
- * state and round-trip time. Each row carries data-peer-id and data-state for scripts.
+ * state (a member reached through the server, not a data channel, reads "relayed", and its
+ * row carries data-relayed) and round-trip time, the host marked. Each row carries
+ * data-peer-id and data-state for scripts. With `removable` (shown to the host) each other member present gets a Remove
+ * button, which fires `remove-member` (detail: its peer id).
  */
 import { LitElement, css, html } from 'lit';
 import type { PeerView } from '../mesh/room-session.ts';
@@ -21,7 +24,11 @@ function describeDevice(peer: PeerView): string {
 }
 
 export class PeerList extends LitElement {
-  static override properties = { peers: { attribute: false } };
+  static override properties = {
+    peers: { attribute: false },
+    selfIsHost: { type: Boolean },
+    removable: { type: Boolean },
+  };
   static override styles = [
     sharedStyles,
     css`
@@ -32,7 +39,7 @@ export class PeerList extends LitElement {
       }
       li {
         display: grid;
-        grid-template-columns: auto 1fr auto;
+        grid-template-columns: auto 1fr auto auto;
         gap: 0.2rem 0.8rem;
         align-items: center;
         padding: 0.6rem 0;
@@ -65,24 +72,70 @@ export class PeerList extends LitElement {
         font-variant-numeric: tabular-nums;
         text-align: right;
       }
+      .remove {
+        grid-row: span 2;
+      }
+      .host {
+        font-size: 0.8em;
+        font-weight: normal;
+        margin-left: 0.4em;
+      }
     `,
   ];
 
   declare peers: PeerView[];
+  /** This device is the room's host (its own row has no host flag from the server). */
+  declare selfIsHost: boolean;
+  /** Show a Remove button for every other member present. */
+  declare removable: boolean;
 
   constructor() {
     super();
     this.peers = [];
+    this.selfIsHost = false;
+    this.removable = false;
+  }
+
+  private isHost(peer: PeerView): boolean {
+    // Rows of other members carry the server's Member fields, `host` among them.
+    return peer.connection === 'self'
+      ? this.selfIsHost
+      : (peer as { host?: boolean }).host === true;
+  }
+
+  private askToRemove(peer: PeerView): void {
+    this.dispatchEvent(
+      new CustomEvent('remove-member', { detail: peer.peerId, bubbles: true, composed: true }),
+    );
   }
 
   override render() {
     return html`<ul aria-label="Members">
       ${this.peers.map(
         (peer) =>
-          html`<li data-peer-id=${peer.peerId} data-state=${peer.connection}>
+          html`<li
+            data-peer-id=${peer.peerId}
+            data-state=${peer.connection}
+            ?data-relayed=${peer.relayed === true}
+          >
             <span class="dot" aria-hidden="true"></span>
-            <span class="name">${peer.name}</span>
-            <span class="state">${STATE_LABEL[peer.connection]}</span>
+            <span class="name"
+              >${peer.name}${
+                this.isHost(peer) ? html`<span class="host muted" data-host>host</span>` : ''
+              }</span
+            >
+            <span class="state">${peer.relayed ? 'relayed' : STATE_LABEL[peer.connection]}</span>
+            ${
+              this.removable && peer.connection !== 'self' && peer.connection !== 'gone'
+                ? html`<button
+                    class="remove"
+                    aria-label=${`Remove ${peer.name}`}
+                    @click=${() => this.askToRemove(peer)}
+                  >
+                    Remove
+                  </button>`
+                : html`<span class="remove"></span>`
+            }
             <span class="muted">${describeDevice(peer)}</span>
             <span class="rtt muted"
               >${peer.rttMs === undefined ? '' : `${peer.rttMs.toFixed(1)} ms`}</span

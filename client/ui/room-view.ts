@@ -1,9 +1,11 @@
 /**
  * <pd-room-view .session=${session} link="…">: the room as its members see it — the link
  * with copy and share buttons, its QR code, the live member list, a link test, leave, and
- * the job panels (Mandelbrot, matrix multiplication, PBKDF2) behind tabs.
+ * the job panels (Mandelbrot, matrix multiplication, PBKDF2) behind tabs. The host also
+ * gets "New link (revoke old)" and a Remove button per member.
  */
 import { LitElement, css, html } from 'lit';
+import { roomFragment } from '../../signaling/protocol.ts';
 import type { ProbeResult } from '../mesh/link-probe.ts';
 import type { RoomJobs } from '../jobs/room-jobs.ts';
 import type { PeerJobSnapshot } from '../scheduler/peer-types.ts';
@@ -39,6 +41,7 @@ export class RoomView extends LitElement {
     probing: { state: true },
     probeResults: { state: true },
     work: { state: true },
+    rotated: { state: true },
   };
   static override styles = [
     sharedStyles,
@@ -104,6 +107,8 @@ export class RoomView extends LitElement {
   declare probeResults: ProbeResult[];
   /** This member's share of the room's jobs (its own and others'). */
   declare work: PeerJobSnapshot[];
+  /** True once the host replaced the room token while this view was shown. */
+  declare rotated: boolean;
   private offWork: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -116,6 +121,7 @@ export class RoomView extends LitElement {
     this.probing = false;
     this.probeResults = [];
     this.work = [];
+    this.rotated = false;
   }
 
   override connectedCallback(): void {
@@ -146,6 +152,8 @@ export class RoomView extends LitElement {
     const others = peers.filter((p) => p.connection === 'connected').length;
     const state = session.signaling.state;
     const names = (id: string) => peers.find((p) => p.peerId === id)?.name ?? id.slice(0, 6);
+    const isHost = session.signaling.isHost;
+    const link = this.currentLink();
     return html`
       <header>
         <div>
@@ -163,17 +171,38 @@ export class RoomView extends LitElement {
             <input
               readonly
               aria-label="Room link"
-              .value=${this.link}
+              .value=${link}
               @focus=${(e: Event) => (e.target as HTMLInputElement).select()}
             />
             <button @click=${this.copy}>${this.copied ? 'Copied' : 'Copy'}</button>
             ${'share' in navigator ? html`<button @click=${this.share}>Share…</button>` : ''}
+            ${
+              isHost
+                ? html`<button
+                    title="Make a new link; the old link stops working for new joins, members stay"
+                    ?disabled=${state !== 'joined'}
+                    @click=${this.rotateToken}
+                  >
+                    New link (revoke old)
+                  </button>`
+                : ''
+            }
           </div>
-          <pd-qr-code .text=${this.link} size="320"></pd-qr-code>
+          ${
+            this.rotated
+              ? html`<p class="muted" data-rotated>New link made: the old link no longer works.</p>`
+              : ''
+          }
+          <pd-qr-code .text=${link} size="320"></pd-qr-code>
         </section>
         <section class="card">
           <h2>Members (${peers.filter((p) => p.connection !== 'gone').length})</h2>
-          <pd-peer-list .peers=${peers}></pd-peer-list>
+          <pd-peer-list
+            .peers=${peers}
+            .selfIsHost=${isHost}
+            .removable=${isHost && state === 'joined'}
+            @remove-member=${(e: CustomEvent<string>) => session.signaling.removeMember(e.detail)}
+          ></pd-peer-list>
           <div class="probes">
             <button ?disabled=${this.probing || others === 0} @click=${this.probe}>
               ${this.probing ? 'Testing links…' : 'Test links (5 MiB each)'}
@@ -224,17 +253,42 @@ export class RoomView extends LitElement {
 
   private subscribe(): void {
     this.unsubscribe?.();
-    this.unsubscribe = this.session?.on('change', () => this.requestUpdate());
+    const session = this.session;
+    if (!session) return;
+    const offChange = session.on('change', () => this.requestUpdate());
+    const offToken = session.signaling.on('room-token', ({ token }) => {
+      this.rotated = true;
+      // The address bar holds the link this tab joined with; keep it current so that a
+      // reload rejoins with the new token (replaceState fires no hashchange).
+      history.replaceState(history.state, '', roomFragment(this.roomId, token));
+      this.requestUpdate();
+    });
+    this.unsubscribe = () => {
+      offChange();
+      offToken();
+    };
+  }
+
+  /** The link to share: the one given, with the newest room token once the host rotated it. */
+  private currentLink(): string {
+    const token = this.session?.signaling.token;
+    if (!token || !this.link || !this.roomId) return this.link;
+    return new URL(roomFragment(this.roomId, token), this.link).href;
+  }
+
+  private rotateToken(): void {
+    this.session?.signaling.rotateToken();
   }
 
   private async copy(): Promise<void> {
-    await navigator.clipboard?.writeText(this.link).catch(() => {});
+    await navigator.clipboard?.writeText(this.currentLink()).catch(() => {});
     this.copied = true;
     setTimeout(() => (this.copied = false), 1500);
   }
 
   private async share(): Promise<void> {
-    await navigator.share({ title: 'Join my ProcessDistro room', url: this.link }).catch(() => {});
+    const url = this.currentLink();
+    await navigator.share({ title: 'Join my ProcessDistro room', url }).catch(() => {});
   }
 
   private async probe(): Promise<void> {

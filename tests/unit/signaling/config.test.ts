@@ -57,6 +57,9 @@ describe('parseServeArgs', () => {
       [['--cert', 'c.pem'], {}, /--cert and --key/],
       [['--no-https', '--https-port', '1'], {}, /together/],
       [['--max-members', '0'], {}, /--max-members/],
+      [['--max-connections-per-address', '0'], {}, /--max-connections-per-address/],
+      [['--allow-origin', 'evil.example'], {}, /--allow-origin/],
+      [[], { PD_ALLOW_ORIGINS: 'http://ok.example, ftp://bad' }, /PD_ALLOW_ORIGINS/],
     ];
     for (const [argv, env, message] of cases) {
       assert.throws(
@@ -68,6 +71,31 @@ describe('parseServeArgs', () => {
         },
       );
     }
+  });
+});
+
+describe('security options', () => {
+  it('reads the allowed origins (repeatable flag, else a comma list) and the socket limit', () => {
+    const flags = parseServeArgs(['--allow-origin', 'http://localhost:5173', '--allow-origin=*'], {
+      PD_ALLOW_ORIGINS: 'http://ignored.example',
+    });
+    assert.deepEqual(flags.options.allowedOrigins, ['http://localhost:5173', '*']);
+    const env = parseServeArgs([], {
+      PD_ALLOW_ORIGINS: 'http://a.example:8080, https://b.example',
+      PD_MAX_CONNECTIONS_PER_ADDRESS: '5',
+    });
+    assert.deepEqual(env.options.allowedOrigins, ['http://a.example:8080', 'https://b.example']);
+    assert.equal(env.options.maxConnectionsPerAddress, 5);
+    assert.equal(
+      parseServeArgs(['--max-connections-per-address', '9'], {}).options.maxConnectionsPerAddress,
+      9,
+    );
+  });
+
+  it('defaults to the own origin only, and limits per connection below per address', () => {
+    assert.deepEqual(DEFAULT_OPTIONS.allowedOrigins, []);
+    assert.ok(DEFAULT_OPTIONS.maxConnectionsPerAddress >= 8);
+    assert.ok(DEFAULT_OPTIONS.connectionMessageRate.burst < DEFAULT_OPTIONS.messageRate.burst);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { SignalingHub, type HubOptions } from '../../../signaling/hub.ts';
+import { RATE_STRIKES, SignalingHub, type HubOptions } from '../../../signaling/hub.ts';
 import { CloseCode } from '../../../signaling/connection.ts';
 import { createMetrics } from '../../../signaling/metrics.ts';
 import { MAX_SIGNAL_MESSAGE_BYTES } from '../../../signaling/protocol.ts';
@@ -21,6 +21,8 @@ function setup(overrides: Partial<HubOptions> = {}) {
   const hub: SignalingHub = new SignalingHub({
     secret,
     maxMembersPerRoom: 3,
+    maxConnectionsPerAddress: 100,
+    connectionMessageRate: { ratePerSecond: 1000, burst: 1000 },
     messageRate: { ratePerSecond: 1000, burst: 1000 },
     joinRate: { ratePerSecond: 1000, burst: 1000 },
     metrics,
@@ -53,6 +55,7 @@ describe('SignalingHub', () => {
       members: [],
       iceServers: [{ urls: 'stun:host.test:3478' }],
       tokenExpiresAt: NOW + 60_000,
+      host: false,
     });
     join(b, 'room1', 'peer-bbbb');
     const [welcomeB] = b.take();
@@ -212,5 +215,49 @@ describe('SignalingHub', () => {
     member.take();
     hub.expireUnjoined(member);
     assert.deepEqual(member.take(), []);
+  });
+
+  it('limits the sockets of one address and counts closed ones out', () => {
+    const { hub } = setup({ maxConnectionsPerAddress: 2 });
+    const [a, b, c] = [1, 2, 3].map(() => new FakeConnection('10.0.0.5'));
+    assert.equal(hub.connect(a!), true);
+    assert.equal(hub.connect(b!), true);
+    assert.equal(hub.connect(c!), false);
+    assert.deepEqual(c!.takeTypes(), ['error:too-many-connections']);
+    assert.equal(c!.closedWith?.code, CloseCode.policyViolation);
+    assert.equal(hub.connect(new FakeConnection('10.0.0.6')), true, 'other addresses are free');
+    hub.disconnect(a!, 'socket-closed');
+    hub.disconnect(c!, 'socket-closed'); // never admitted: must not free a place
+    assert.equal(hub.connect(new FakeConnection('10.0.0.5')), true);
+    assert.equal(hub.connect(new FakeConnection('10.0.0.5')), false);
+  });
+
+  it('limits frames per connection, and closes one that keeps going after the warnings', () => {
+    let now = NOW;
+    const { hub, send, join } = setup({
+      connectionMessageRate: { ratePerSecond: 1, burst: 2 },
+      now: () => now,
+    });
+    const chatty = new FakeConnection('10.0.0.7');
+    const neighbour = new FakeConnection('10.0.0.7');
+    join(chatty, 'room1', 'peer-aaaa');
+    join(neighbour, 'room1', 'peer-bbbb');
+    chatty.take();
+    send(chatty, { type: 'update', name: 'x' });
+    send(chatty, { type: 'update', name: 'x2' });
+    assert.deepEqual(chatty.takeTypes(), ['error:rate-limited'], 'the join took one token');
+    send(neighbour, { type: 'update', name: 'y' });
+    assert.deepEqual(chatty.takeTypes(), ['member-updated'], 'the neighbour has its own bucket');
+    now += 1000;
+    send(chatty, { type: 'update', name: 'z' });
+    assert.deepEqual(chatty.takeTypes(), [], 'refilled');
+    for (let i = 0; i < RATE_STRIKES.burst; i++) send(chatty, { type: 'update', name: 'f' });
+    assert.equal(chatty.closedWith === undefined, true, 'warned, not yet closed');
+    send(chatty, { type: 'update', name: 'f' });
+    const last = chatty.sent.at(-1);
+    assert.ok(last?.type === 'error' && last.fatal && last.code === 'rate-limited');
+    assert.equal(chatty.closedWith?.code, CloseCode.policyViolation);
+    hub.disconnect(chatty, 'socket-closed');
+    assert.equal(hub.memberCount(), 1);
   });
 });

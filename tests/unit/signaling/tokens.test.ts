@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
   ROOM_ID_LENGTH,
+  createHostToken,
   createRoomToken,
   generateRoomId,
+  verifyHostToken,
   verifyRoomToken,
 } from '../../../signaling/tokens.ts';
 
@@ -24,6 +26,7 @@ describe('room tokens', () => {
     assert.deepEqual(verifyRoomToken(secret, 'room1', token, now), {
       ok: true,
       expiresAt: inAnHour,
+      generation: 0,
     });
   });
 
@@ -81,5 +84,59 @@ describe('room tokens', () => {
         code: 'bad-token',
       });
     }
+  });
+});
+
+describe('rotated room tokens', () => {
+  it('carries its generation, and generation 0 is the token of a new room', () => {
+    assert.equal(
+      createRoomToken(secret, 'room1', inAnHour, 0),
+      createRoomToken(secret, 'room1', inAnHour),
+    );
+    const third = createRoomToken(secret, 'room1', inAnHour, 3);
+    assert.match(third, /^\d+\.3\.[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(verifyRoomToken(secret, 'room1', third, now), {
+      ok: true,
+      expiresAt: inAnHour,
+      generation: 3,
+    });
+  });
+
+  it('refuses a token whose generation was edited, added or dropped', () => {
+    const third = createRoomToken(secret, 'room1', inAnHour, 3);
+    const [expiry, , mac] = third.split('.');
+    for (const forged of [`${expiry}.4.${mac}`, `${expiry}.${mac}`, `${expiry}.0.${mac}`]) {
+      assert.deepEqual(verifyRoomToken(secret, 'room1', forged, now), {
+        ok: false,
+        code: 'bad-token',
+      });
+    }
+    const [e0, mac0] = createRoomToken(secret, 'room1', inAnHour).split('.');
+    assert.equal(verifyRoomToken(secret, 'room1', `${e0}.1.${mac0}`, now).ok, false);
+  });
+});
+
+describe('host tokens', () => {
+  it('are valid for their room until they expire', () => {
+    const token = createHostToken(secret, 'room1', inAnHour);
+    assert.deepEqual(verifyHostToken(secret, 'room1', token, now), {
+      ok: true,
+      expiresAt: inAnHour,
+      generation: 0,
+    });
+    assert.equal(verifyHostToken(secret, 'room2', token, now).ok, false);
+    assert.deepEqual(verifyHostToken(secret, 'room1', token, inAnHour), {
+      ok: false,
+      code: 'token-expired',
+    });
+    assert.equal(verifyHostToken(randomBytes(32), 'room1', token, now).ok, false);
+  });
+
+  it('never pass for join tokens, nor join tokens for host tokens', () => {
+    const host = createHostToken(secret, 'room1', inAnHour);
+    const join = createRoomToken(secret, 'room1', inAnHour);
+    assert.notEqual(host, join);
+    assert.deepEqual(verifyRoomToken(secret, 'room1', host, now), { ok: false, code: 'bad-token' });
+    assert.deepEqual(verifyHostToken(secret, 'room1', join, now), { ok: false, code: 'bad-token' });
   });
 });

@@ -15,6 +15,9 @@ describe('parseClientMessage', () => {
       { type: 'update', name: 'n' },
       { type: 'update' },
       { type: 'leave' },
+      { ...join, hostToken: '123.abc' },
+      { type: 'rotate-token' },
+      { type: 'remove-member', peerId: 'peer-0002' },
     ]) {
       const parsed = parseClientMessage(JSON.stringify(message));
       assert.deepEqual(parsed, { ok: true, message }, JSON.stringify(message));
@@ -40,6 +43,9 @@ describe('parseClientMessage', () => {
       JSON.stringify({ ...join, name: 'x'.repeat(65) }),
       JSON.stringify({ type: 'signal', to: 'peer-0002' }),
       JSON.stringify({ type: 'update', donatedCores: '2' }),
+      JSON.stringify({ ...join, hostToken: 'x'.repeat(257) }),
+      JSON.stringify({ type: 'remove-member' }),
+      JSON.stringify({ type: 'remove-member', peerId: 'short' }),
     ];
     for (const text of invalid) {
       const parsed = parseClientMessage(text);

@@ -28,11 +28,13 @@ export class TestClient {
   /** Opens a socket to `<httpUrl>ws` and waits until it is open. */
   static async open(httpUrl: string, options: ClientOptions = {}): Promise<TestClient> {
     const ws = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}ws`, options);
+    // Listen before the socket opens: a refusal can arrive in the same packet as the upgrade.
+    const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    return new TestClient(ws);
+    return client;
   }
 
   /** Opens a socket and joins; resolves with the client once the welcome arrived. */
