@@ -66,6 +66,14 @@ export class FrameAssembler {
   }
 
   /**
+   * Bytes announced by the messages partly received now: at most `maxPendingBytes`, and at
+   * least what their fragments received so far hold.
+   */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /**
    * Takes one fragment; returns the frame it completes, if any. Throws a PdError on corrupt
    * input. The assembler keeps views of `fragment` instead of copying it (a single-fragment
    * frame's body is such a view), so the caller must not reuse the fragment's buffer.

@@ -107,15 +107,25 @@ export function withVersion<M extends OutgoingMessage>(message: M): M & { v: num
 
 /**
  * Validates a decoded frame header. Throws PdError `message-unknown-type` or
- * `message-invalid` (with the first issue's path) so the caller can count it and answer
- * with an `error` frame.
+ * `message-invalid` (with the first issue's path), and nothing else whatever the header, so
+ * the caller can count it and answer with an `error` frame.
  */
 export function parsePeerMessage(header: unknown): PeerMessage {
   const type = (header as { type?: unknown } | null)?.type;
   if (typeof type !== 'string' || !Object.hasOwn(schemas, type)) {
-    throw new PdError('message-unknown-type', String(type).slice(0, 64));
+    // Named by its kind unless a primitive: String() of an array nested ten thousand deep
+    // overflows the stack, and of a long one builds a string as long.
+    const shown = typeof type === 'object' && type !== null ? typeof type : String(type);
+    throw new PdError('message-unknown-type', shown.slice(0, 64));
   }
-  const result = v.safeParse(schemas[type as PeerMessageType], header);
+  let result;
+  try {
+    result = v.safeParse(schemas[type as PeerMessageType], header);
+  } catch (err) {
+    // A check may throw on hostile input that JSON.parse accepted, e.g. boundedJson's
+    // JSON.stringify overflows the stack on a `params` nested ten thousand arrays deep.
+    throw new PdError('message-invalid', `${type}: ${String(err).slice(0, 256)}`);
+  }
   if (!result.success) {
     const issue = result.issues[0];
     const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';

@@ -1,0 +1,525 @@
+/**
+ * Fuzzing the receive path of the frame codec: FrameAssembler alone, and FramedChannel over a
+ * fake channel, fed random and mutated fragments (bit flips, truncation, splices of valid
+ * fragments, wrong header fields, huge declared lengths, shuffled sequences, hostile JSON
+ * headers, packed messages with wrong flags). Nothing may escape but a `frame-*` PdError from
+ * the assembler (FramedChannel throws nothing at all), the state a peer can make us hold stays
+ * within the assembler's limits, and a valid frame sent after the garbage arrives intact.
+ * Seeds are fixed so that a failure reproduces; fast-check prints the seed and path.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
+import { isPdError } from '../../../client/protocol/errors.ts';
+import {
+  FRAGMENT_HEADER_BYTES,
+  FrameAssembler,
+  encodeCancelFragment,
+  encodeFrame,
+  type Frame,
+} from '../../../client/protocol/frame.ts';
+import {
+  FLAG_HAS_BODY,
+  FLAG_PACKED,
+  FRAME_VERSION,
+  MAX_U32,
+  writeFragmentHeader,
+} from '../../../client/protocol/frame-layout.ts';
+import { parsePeerMessage } from '../../../client/protocol/messages.ts';
+import { FramedChannel, type ChannelLike } from '../../../client/mesh/framed-channel.ts';
+
+const SEED = 20_260_101;
+const INPUTS = 100_000;
+
+/** Small limits, so that the fuzzer reaches them often. */
+const limits = { maxMessageBytes: 64 * 1024, maxPendingMessages: 16 };
+const maxPendingBytes = 2 * limits.maxMessageBytes;
+
+/** Message ids of the valid frames that must get through; garbage lives elsewhere. */
+const CHECK_ID_BASE = 0xc0de_0000;
+
+function bytes(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 131 + seed * 7) & 0xff);
+}
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** Valid frames of the kinds peers exchange, encoded in small fragments: the seed corpus. */
+const corpusFrames: Frame[] = [
+  { header: { type: 'heartbeat', v: 1, seq: 3, sentAt: 1234.5, queueLength: 2 } },
+  { header: { type: 'heartbeat-ack', v: 1, seq: 3, echoSentAt: 1234.5 } },
+  {
+    header: {
+      type: 'hello',
+      v: 1,
+      peerId: 'peer-a',
+      name: 'Ada',
+      device: { cores: 8, userAgent: 'fuzz' },
+      donatedCores: 4,
+    },
+  },
+  {
+    header: { type: 'chunk-result', v: 1, jobId: 'job-1', chunkId: 7, moves: 1, computeMs: 3 },
+    body: bytes(700, 1),
+  },
+  {
+    header: { type: 'kernel-bytes', v: 1, sha256: 'ab'.repeat(32), bytes: 90 },
+    body: bytes(90, 2),
+  },
+  { header: { type: 'x' }, body: new Uint8Array(0) },
+  { header: { type: 'é🙂', nested: { a: [1, 'two', null] } } },
+];
+const corpusSequences: Uint8Array[][] = corpusFrames.flatMap((frame, i) =>
+  [24, 48, 100, 1000].map((size, j) => encodeFrame(frame, i * 4 + j, size)),
+);
+const corpusFragments = corpusSequences.flat();
+const pick = <T>(list: readonly T[], n: number): T => list[n % list.length]!;
+
+const U32_EDGES = [
+  0,
+  1,
+  2,
+  3,
+  19,
+  20,
+  21,
+  255,
+  256,
+  65_535,
+  65_536,
+  65_537,
+  131_072,
+  0x7fff_ffff,
+  0x8000_0000,
+  MAX_U32 - 1,
+  MAX_U32,
+];
+const u32 = fc.oneof(
+  fc.constantFrom(...U32_EDGES),
+  fc.nat({ max: 64 }),
+  fc.integer({ min: 0, max: MAX_U32 }),
+);
+/** Offset and width of each header field (frame-layout.ts). */
+const FIELDS = {
+  version: [0, 1],
+  flags: [1, 1],
+  reserved: [2, 2],
+  messageId: [4, 4],
+  index: [8, 4],
+  count: [12, 4],
+  total: [16, 4],
+} as const;
+type FieldName = keyof typeof FIELDS;
+
+/** JSON header bytes a hostile peer might send inside a well-formed fragment. */
+const hostileJson = fc.oneof(
+  fc.jsonValue().map((value) => utf8(JSON.stringify(value) ?? 'null')),
+  fc
+    .record({ type: fc.jsonValue(), rest: fc.dictionary(fc.string(), fc.jsonValue()) })
+    .map(({ type, rest }) => utf8(JSON.stringify({ ...rest, type }))),
+  fc
+    .record({ type: fc.constantFrom('heartbeat', 'hello', 'chunk-assign', 'job-announce') })
+    .chain((base) =>
+      fc
+        .dictionary(fc.string(), fc.jsonValue())
+        .map((rest) => utf8(JSON.stringify({ ...rest, ...base }))),
+    ),
+  fc.uint8Array({ maxLength: 64 }),
+  fc.constantFrom(
+    new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]), // not UTF-8
+    new Uint8Array([0x22, 0xed, 0xa0, 0x80, 0x22]), // an encoded lone surrogate
+    utf8(`{"type":"job-announce","params":${'['.repeat(5000)}${']'.repeat(5000)}}`),
+    utf8('{"type":"x","__proto__":{"polluted":true}}'),
+    utf8('{"type":1e999}'),
+  ),
+);
+
+type Mutation =
+  | { kind: 'valid'; seq: number }
+  | { kind: 'sequence'; seq: number; order: number[] }
+  | { kind: 'flip'; src: number; bits: number[]; inHeader: boolean }
+  | { kind: 'truncate'; src: number; at: number }
+  | { kind: 'extend'; src: number; extra: Uint8Array }
+  | { kind: 'splice'; a: number; b: number; cutA: number; cutB: number }
+  | { kind: 'field'; src: number; field: FieldName; value: number }
+  | { kind: 'huge'; src: number; total: number; count: number; index: number }
+  | { kind: 'random'; bytes: Uint8Array }
+  | { kind: 'cancel'; id: number; payload: Uint8Array }
+  | {
+      kind: 'logical';
+      flags: number;
+      headerLength: number | null;
+      json: Uint8Array;
+      body: Uint8Array;
+    };
+
+const index = fc.nat({ max: 10_000 });
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('valid' as const), seq: index }),
+  fc.record({
+    kind: fc.constant('sequence' as const),
+    seq: index,
+    order: fc.array(fc.nat({ max: 40 }), { maxLength: 8 }),
+  }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    src: index,
+    bits: fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+    inHeader: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('truncate' as const), src: index, at: fc.nat() }),
+  fc.record({
+    kind: fc.constant('extend' as const),
+    src: index,
+    extra: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+  }),
+  fc.record({
+    kind: fc.constant('splice' as const),
+    a: index,
+    b: index,
+    cutA: fc.nat(),
+    cutB: fc.nat(),
+  }),
+  fc.record({
+    kind: fc.constant('field' as const),
+    src: index,
+    field: fc.constantFrom(...(Object.keys(FIELDS) as FieldName[])),
+    value: u32,
+  }),
+  fc.record({
+    kind: fc.constant('huge' as const),
+    src: index,
+    total: fc.constantFrom(
+      MAX_U32,
+      limits.maxMessageBytes,
+      limits.maxMessageBytes + 1,
+      maxPendingBytes,
+      0x7fff_ffff,
+    ),
+    count: u32,
+    index: fc.constantFrom(0, 0, 0, 1, 2),
+  }),
+  fc.record({ kind: fc.constant('random' as const), bytes: fc.uint8Array({ maxLength: 120 }) }),
+  fc.record({
+    kind: fc.constant('cancel' as const),
+    id: fc.nat({ max: 40 }),
+    payload: fc.uint8Array({ maxLength: 2 }),
+  }),
+  fc.record({
+    kind: fc.constant('logical' as const),
+    flags: fc.constantFrom(0, FLAG_HAS_BODY, FLAG_HAS_BODY | FLAG_PACKED, 0xff),
+    headerLength: fc.option(u32, { nil: null, freq: 3 }),
+    json: hostileJson,
+    body: fc.uint8Array({ maxLength: 16 }),
+  }),
+);
+
+function withField(fragment: Uint8Array, field: FieldName, value: number): Uint8Array {
+  const out = fragment.slice();
+  if (out.byteLength < FRAGMENT_HEADER_BYTES) return out;
+  const [offset, width] = FIELDS[field];
+  const view = new DataView(out.buffer);
+  if (width === 1) view.setUint8(offset, value & 0xff);
+  else if (width === 2) view.setUint16(offset, value & 0xffff);
+  else view.setUint32(offset, value >>> 0);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+/** The fragments one mutation stands for (fresh copies, except unmodified valid ones). */
+function fragmentsOf(m: Mutation): Uint8Array[] {
+  switch (m.kind) {
+    case 'valid':
+      return pick(corpusSequences, m.seq);
+    case 'sequence': {
+      const sequence = pick(corpusSequences, m.seq);
+      return m.order.map((i) => pick(sequence, i));
+    }
+    case 'flip': {
+      const out = pick(corpusFragments, m.src).slice();
+      const span = m.inHeader ? Math.min(out.byteLength, 24) : out.byteLength;
+      for (const bit of m.bits) out[Math.floor(bit / 8) % span]! ^= 1 << (bit % 8);
+      return [out];
+    }
+    case 'truncate': {
+      const src = pick(corpusFragments, m.src);
+      return [src.slice(0, m.at % src.byteLength)];
+    }
+    case 'extend':
+      return [concat([pick(corpusFragments, m.src), m.extra])];
+    case 'splice': {
+      const a = pick(corpusFragments, m.a);
+      const b = pick(corpusFragments, m.b);
+      return [
+        concat([a.subarray(0, m.cutA % (a.byteLength + 1)), b.subarray(m.cutB % b.byteLength)]),
+      ];
+    }
+    case 'field':
+      return [withField(pick(corpusFragments, m.src), m.field, m.value)];
+    case 'huge': {
+      let out = withField(pick(corpusFragments, m.src), 'total', m.total);
+      out = withField(out, 'count', m.count);
+      return [withField(out, 'index', m.index)];
+    }
+    case 'random':
+      return [m.bytes];
+    case 'cancel':
+      return [concat([encodeCancelFragment(m.id), m.payload])];
+    case 'logical': {
+      const payload = new Uint8Array(4 + m.json.byteLength + m.body.byteLength);
+      new DataView(payload.buffer).setUint32(0, m.headerLength ?? m.json.byteLength);
+      payload.set(m.json, 4);
+      payload.set(m.body, 4 + m.json.byteLength);
+      const out = new Uint8Array(FRAGMENT_HEADER_BYTES + payload.byteLength);
+      const total = payload.byteLength;
+      writeFragmentHeader(out, {
+        version: FRAME_VERSION,
+        flags: m.flags,
+        messageId: 77,
+        index: 0,
+        count: 1,
+        total,
+      });
+      out.set(payload, FRAGMENT_HEADER_BYTES);
+      return [out];
+    }
+  }
+}
+
+/** Whatever a garbage frame that happened to decode carries, validation rejects it in kind. */
+function assertValidatesInKind(frame: Frame): void {
+  try {
+    parsePeerMessage(frame.header);
+  } catch (err) {
+    assert.ok(isPdError(err), `parsePeerMessage threw a non-PdError: ${String(err)}`);
+  }
+}
+
+/** Runs the garbage collector, so that heap figures mean what is still reachable. */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+function retainedBytes(): number {
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+/** A receiving channel: FramedChannel needs one, the fuzzer never sends through it. */
+class SilentChannel implements ChannelLike {
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  send(): void {}
+  addEventListener(): void {}
+  removeEventListener(): void {}
+}
+
+const checkFrame = (n: number): Frame => ({
+  header: {
+    type: 'chunk-result',
+    v: 1,
+    jobId: 'job-ok',
+    chunkId: n % 1000,
+    moves: 0,
+    computeMs: 1,
+  },
+  body: bytes(2500 + (n % 50), n),
+});
+const smallCheckFrame = (n: number): Frame => ({
+  header: { type: 'heartbeat', v: 1, seq: n, sentAt: n / 3 },
+});
+
+describe('fuzzing the frame receive path', () => {
+  it('FrameAssembler: 100,000 mutated fragments; only frame-* PdErrors; bounded; valid frames still assemble', (t) => {
+    const started = performance.now();
+    const inputs = fc.sample(mutationArb, { numRuns: INPUTS, seed: SEED });
+    const generatedMs = performance.now() - started;
+    const assembler = new FrameAssembler(limits);
+    const memoryBefore = retainedBytes();
+    const codes = new Map<string, number>();
+    let fragments = 0;
+    let garbageFrames = 0;
+    let maxPending = 0;
+    let maxPendingBytesSeen = 0;
+    const checks = { single: 0, multi: 0, refusedAtLimit: 0 };
+
+    const push = (fragment: Uint8Array): Frame | undefined => {
+      fragments++;
+      try {
+        return assembler.push(fragment);
+      } catch (err) {
+        assert.ok(isPdError(err) && err.code.startsWith('frame-'), `escaped: ${String(err)}`);
+        codes.set(err.code, (codes.get(err.code) ?? 0) + 1);
+        return undefined;
+      } finally {
+        assert.ok(assembler.pendingMessages <= limits.maxPendingMessages);
+        assert.ok(assembler.pendingBytes <= maxPendingBytes);
+        maxPending = Math.max(maxPending, assembler.pendingMessages);
+        maxPendingBytesSeen = Math.max(maxPendingBytesSeen, assembler.pendingBytes);
+      }
+    };
+
+    // A valid multi-fragment frame whose fragments interleave with the garbage, as control
+    // frames interleave with bulk ones.
+    let inFlight: { frame: Frame; fragments: Uint8Array[]; next: number } | undefined;
+    let checkId = CHECK_ID_BASE;
+    inputs.forEach((mutation, i) => {
+      for (const fragment of fragmentsOf(mutation)) {
+        const frame = push(fragment);
+        if (frame) {
+          garbageFrames++;
+          assertValidatesInKind(frame);
+        }
+      }
+      if (i % 100 === 0) {
+        const expected = smallCheckFrame(i);
+        const [only] = encodeFrame(expected, checkId++, 1000);
+        assert.deepEqual(assembler.push(only!), expected, `valid frame lost after input ${i}`);
+        checks.single++;
+      }
+      if (i % 20 === 10) {
+        if (inFlight === undefined) {
+          const frame = checkFrame(i);
+          inFlight = { frame, fragments: encodeFrame(frame, checkId++, 1000), next: 0 };
+          const before = { messages: assembler.pendingMessages, bytes: assembler.pendingBytes };
+          try {
+            assert.equal(assembler.push(inFlight.fragments[inFlight.next++]!), undefined);
+          } catch (err) {
+            // The only excuse: garbage that never finished holds the assembler's limits.
+            assert.ok(isPdError(err, 'frame-too-many-pending'), String(err));
+            const total = frameTotal(inFlight.fragments[0]!);
+            assert.ok(
+              before.messages >= limits.maxPendingMessages ||
+                before.bytes + total > maxPendingBytes,
+            );
+            checks.refusedAtLimit++;
+            inFlight = undefined;
+          }
+        } else {
+          const last = inFlight.next === inFlight.fragments.length - 1;
+          const frame = assembler.push(inFlight.fragments[inFlight.next++]!);
+          if (last) {
+            assert.deepEqual(frame, inFlight.frame, `multi-fragment frame lost at input ${i}`);
+            checks.multi++;
+            inFlight = undefined;
+          } else {
+            assert.equal(frame, undefined);
+          }
+        }
+      }
+    });
+    const grewBy = retainedBytes() - memoryBefore;
+    const ms = performance.now() - started;
+    t.diagnostic(
+      `${INPUTS} mutations → ${fragments} fragments in ${ms.toFixed(0)} ms ` +
+        `(generating ${generatedMs.toFixed(0)} ms); garbage that decoded: ${garbageFrames}`,
+    );
+    t.diagnostic(`rejections: ${JSON.stringify(Object.fromEntries([...codes].sort()))}`);
+    t.diagnostic(
+      `valid frames after garbage: ${checks.single} single, ${checks.multi} multi-fragment, ` +
+        `${checks.refusedAtLimit} refused at the pending limit`,
+    );
+    t.diagnostic(
+      `pending at most ${maxPending} messages / ${maxPendingBytesSeen} announced bytes ` +
+        `(limits ${limits.maxPendingMessages} / ${maxPendingBytes}); retained heap grew ` +
+        `${(grewBy / 1024).toFixed(0)} KiB`,
+    );
+    assert.ok(fragments >= INPUTS);
+    assert.ok(checks.single >= INPUTS / 100 && checks.multi > 0);
+    // Everything the assembler may hold is a few hundred KiB here; allow for V8's own noise.
+    assert.ok(grewBy < 16 * 1024 * 1024, `retained heap grew by ${grewBy} bytes`);
+  });
+
+  it('FramedChannel: 100,000 mutated channel messages, packed or not; nothing escapes; the next valid frames arrive', (t) => {
+    const started = performance.now();
+    const BATCH = 50;
+    const messageArb = fc.record({
+      parts: fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+      packing: fc.constantFrom('all', 'all', 'none', 'random'),
+      flagBits: fc.nat(),
+    });
+    let messages = 0;
+    let run = 0;
+    const totals = { errors: 0, garbageFrames: 0, delivered: 0, refusedAtLimit: 0 };
+    fc.assert(
+      fc.property(fc.array(messageArb, { minLength: BATCH, maxLength: BATCH }), (batch) => {
+        run++;
+        const framed = new FramedChannel(new SilentChannel(), limits);
+        const frames: Frame[] = [];
+        const errors: unknown[] = [];
+        framed.onFrame((frame) => frames.push(frame));
+        framed.onError((err) => errors.push(err));
+        for (const { parts, packing, flagBits } of batch) {
+          const fragments = parts.flatMap(fragmentsOf).map((f) => f.slice());
+          fragments.forEach((fragment, i) => {
+            if (fragment.byteLength < 2 || i === fragments.length - 1) return;
+            const packed = packing === 'all' || (packing === 'random' && (flagBits >> i) & 1);
+            if (packed) fragment[1]! |= FLAG_PACKED;
+          });
+          framed.receive(concat(fragments)); // receive() must not throw: fast-check would fail
+          messages++;
+        }
+        assert.equal(framed.stats.errors, errors.length);
+        for (const err of errors) {
+          assert.ok(isPdError(err) && err.code.startsWith('frame-'), String(err));
+        }
+        frames.forEach(assertValidatesInKind);
+        totals.errors += errors.length;
+        totals.garbageFrames += frames.length;
+        frames.length = 0;
+
+        // The peer keeps working: a lone frame, two packed frames, and a big one in fragments.
+        const id = CHECK_ID_BASE + run * 4;
+        const single = smallCheckFrame(run);
+        framed.receive(encodeFrame(single, id, 1000)[0]!);
+        const packedPair = [smallCheckFrame(run + 1), smallCheckFrame(run + 2)];
+        const first = encodeFrame(packedPair[0]!, id + 1, 1000)[0]!;
+        first[1]! |= FLAG_PACKED;
+        framed.receive(concat([first, encodeFrame(packedPair[1]!, id + 2, 1000)[0]!]));
+        assert.deepEqual(frames, [single, ...packedPair]);
+        const big = checkFrame(run);
+        const errorsBefore = errors.length;
+        for (const fragment of encodeFrame(big, id + 3, 1000)) framed.receive(fragment);
+        if (frames.length === 3) {
+          // Only garbage holding the pending limits may keep it out (frame-assembler.ts).
+          assert.equal(errors.length, errorsBefore + 1);
+          assert.ok(isPdError(errors.at(-1), 'frame-too-many-pending'), String(errors.at(-1)));
+          totals.refusedAtLimit++;
+        } else {
+          assert.deepEqual(frames.at(-1), big);
+          totals.delivered++;
+        }
+        assert.equal(errors.length, framed.stats.errors);
+      }),
+      { numRuns: INPUTS / BATCH, seed: SEED },
+    );
+    const ms = performance.now() - started;
+    t.diagnostic(
+      `${messages} channel messages in ${run} runs, ${ms.toFixed(0)} ms: ${totals.errors} ` +
+        `errors counted, ${totals.garbageFrames} garbage frames decoded`,
+    );
+    t.diagnostic(
+      `after each batch: lone and packed frames always delivered; the big frame delivered ` +
+        `${totals.delivered} times, refused at the pending limit ${totals.refusedAtLimit} times`,
+    );
+    assert.ok(messages >= INPUTS);
+  });
+});
+
+/** The announced length of a fragment's logical message. */
+function frameTotal(fragment: Uint8Array): number {
+  return new DataView(fragment.buffer, fragment.byteOffset).getUint32(16);
+}
