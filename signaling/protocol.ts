@@ -3,8 +3,9 @@
  * WebSocket at `/ws`. Shared by the server and the client, so it must stay free of
  * Node and DOM APIs.
  *
- * The server only introduces peers and relays their WebRTC signals; job data never
- * passes through it.
+ * The server introduces peers and relays their WebRTC signals. Job data passes through it
+ * only for a pair whose data channel cannot open: their frames travel as binary WebSocket
+ * messages (relay-frame.ts), forwarded opaque within the room.
  */
 
 /** Version of this contract; a join with another `v` is refused with `bad-version`. */
