@@ -135,9 +135,9 @@ export abstract class FramedLink extends Emitter<PeerLinkEvents> {
     channel.onFrame((frame) => this.onFrame(frame));
     channel.onError((err) => this.onInvalid(err));
     this.lastHeardAt = Date.now();
-    void this.send({ type: 'hello', ...this.linkOptions.hello }, undefined, {
-      priority: 'control',
-    });
+    // Quietly: a link closed before its hello went out (a remote that failed the identity
+    // check, say) must not leave a rejected promise behind.
+    this.sendQuietly({ type: 'hello', ...this.linkOptions.hello });
     const interval = this.linkOptions.heartbeatIntervalMs ?? 1000;
     this.timers.push(setInterval(() => this.tick(), interval));
   }

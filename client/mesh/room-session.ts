@@ -372,8 +372,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> implements Transport
     if (!link || link.state === 'closed') {
       if (!isOffer) return; // stale candidate for a link that no longer exists
       if (!this.members.has(from)) {
+        // Only a member the server introduced (now or before) gets a link.
         const departed = this.gone.get(from)?.member;
-        if (departed) this.addMember(departed);
+        if (!departed) return;
+        this.addMember(departed);
       }
       const fresh = this.ensureLink(from);
       if (!(fresh instanceof PeerLink)) return;

@@ -35,7 +35,11 @@ afterEach(() => {
  * Two ends joined by an asynchronous, ordered pipe (as the server's WebSocket is). Like
  * RoomSession, an end without a live link starts one when `routeRelayed` says so.
  */
-function pair(bytesPerSecond?: number): { a: End; b: End; start(end: End): RelayLink } {
+function pair(bytesPerSecond?: number): {
+  a: End;
+  b: End;
+  start(end: End, claim?: string): RelayLink;
+} {
   const ends: Record<string, End> = {};
   const make = (id: string): End => {
     const end: End = {
@@ -56,12 +60,13 @@ function pair(bytesPerSecond?: number): { a: End; b: End; start(end: End): Relay
     ends[id] = end;
     return end;
   };
-  const start = (end: End): RelayLink => {
+  /** Starts `end`'s link; its hello claims to be `claim` (by default, who it is). */
+  const start = (end: End, claim = end.id): RelayLink => {
     const remoteId = end.id === 'a' ? 'b' : 'a';
     end.link?.close('replaced');
     const link = new RelayLink({
       remoteId,
-      hello: helloOf(end.id),
+      hello: helloOf(claim),
       channel: end.outbox.channel(remoteId, newLinkNonce()),
     });
     link.on('message', (event) => end.received.push(event));
@@ -103,6 +108,14 @@ describe('RelayLink', () => {
     assert.equal(b.link!.hello?.peerId, 'a');
     assert.equal(a.link!.remoteNonce, b.link!.nonce);
     assert.equal(b.link!.remoteNonce, a.link!.nonce);
+  });
+
+  it('refuses a peer whose hello claims another identity than the one introduced', async () => {
+    const { a, b, start } = pair();
+    start(a, 'mallory-1'); // b knows this member as 'a'
+    await until(() => b.link?.state === 'closed');
+    assert.equal(b.link!.closeReason, 'identity');
+    assert.equal(b.link!.hello, undefined);
   });
 
   it('opens when both ends start at once', async () => {
