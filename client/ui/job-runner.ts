@@ -54,6 +54,8 @@ export class JobRunner implements ReactiveController {
   error = '';
   /** Chunks (and their cost) of the current job that came back from a checkpoint. */
   restored = { chunks: 0, cost: 0 };
+  /** Result verification for the next job started or resumed: the fraction checked (0: off). */
+  verify = 0;
   private offJob: Array<() => void> = [];
   private updateTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -121,6 +123,7 @@ export class JobRunner implements ReactiveController {
         return await jobs.submit({ name, bytes }, request.params, {
           jobId,
           localCores: request.localCores,
+          ...(this.verify > 0 ? { verify: this.verify } : {}),
           ...(request.data === undefined ? {} : { data: request.data }),
           ...(store ? { store } : {}),
           ...(resume ? { restore: resume.restored.restore } : {}),

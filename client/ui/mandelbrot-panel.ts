@@ -23,7 +23,7 @@ import './mandelbrot-form.ts';
 import type { MandelbrotRequest } from './mandelbrot-form.ts';
 import { saveFile } from './save-file.ts';
 import { sharedStyles } from './styles.ts';
-import { resumeButtons, toggle } from './panel-controls.ts';
+import { resumeButtons, toggle, verifyChoice } from './panel-controls.ts';
 import './tile-canvas.ts';
 import type { PixelRect, TileCanvas } from './tile-canvas.ts';
 
@@ -35,6 +35,7 @@ export class MandelbrotPanel extends LitElement {
     job: { state: true },
     tint: { state: true },
     computeHere: { state: true },
+    verify: { state: true },
     resumable: { state: true },
     error: { state: true },
   };
@@ -53,6 +54,8 @@ export class MandelbrotPanel extends LitElement {
   declare job: ControllerJob | undefined;
   declare tint: boolean;
   declare computeHere: boolean;
+  /** Result verification of the next render: the fraction of chunks checked (0: off). */
+  declare verify: number;
   declare resumable: JobRecord | undefined;
   declare error: string;
   private offJob: Array<() => void> = [];
@@ -66,6 +69,7 @@ export class MandelbrotPanel extends LitElement {
     this.names = (id) => id;
     this.tint = false;
     this.computeHere = true;
+    this.verify = 0;
     this.error = '';
   }
 
@@ -104,6 +108,7 @@ export class MandelbrotPanel extends LitElement {
       <div class="bar">
         ${toggle('This tab computes too', this.computeHere, (on) => (this.computeHere = on))}
         ${toggle('Tint tiles by peer', this.tint, (on) => (this.tint = on))}
+        ${verifyChoice(this.verify, (fraction) => (this.verify = fraction))}
         ${this.resumable && !running ? resumeButtons('render', this.resumable, this.resume) : ''}
         ${
           job && !running
@@ -169,6 +174,7 @@ export class MandelbrotPanel extends LitElement {
         await jobs.submit({ name: 'mandelbrot', bytes }, request, {
           jobId: id,
           localCores,
+          ...(this.verify > 0 ? { verify: this.verify } : {}),
           ...(store ? { store } : {}),
           ...(restored ? { restore: restored.restore } : {}),
         });

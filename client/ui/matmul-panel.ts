@@ -18,7 +18,7 @@ import './matmul-form.ts';
 import { inputsFromSaved, loadInputs, type MatmulRequest } from './matmul-inputs.ts';
 import { saveFile } from './save-file.ts';
 import { sharedStyles } from './styles.ts';
-import { resumeButtons, toggle } from './panel-controls.ts';
+import { resumeButtons, toggle, verifyChoice } from './panel-controls.ts';
 
 /** FLOP per unit of a chunk's cost: the cost counts multiply-adds. */
 const FLOP_PER_COST = 2;
@@ -71,6 +71,10 @@ export class MatmulPanel extends LitElement {
       ></pd-matmul-form>
       <div class="bar">
         ${toggle('This tab computes too', this.computeHere, (on) => (this.computeHere = on))}
+        ${verifyChoice(this.runner.verify, (fraction) => {
+          this.runner.verify = fraction;
+          this.requestUpdate();
+        })}
         ${
           resumable && !busy
             ? resumeButtons('multiplication', resumable, this.resume, () => this.runner.discard())

@@ -25,7 +25,7 @@ import './pbkdf2-form.ts';
 import type { Pbkdf2Request } from './pbkdf2-form.ts';
 import { saveFile } from './save-file.ts';
 import { sharedStyles } from './styles.ts';
-import { resumeButtons, toggle } from './panel-controls.ts';
+import { resumeButtons, toggle, verifyChoice } from './panel-controls.ts';
 
 /** Rows of results shown in the page. */
 const PREVIEW_ROWS = 10;
@@ -109,6 +109,10 @@ export class Pbkdf2Panel extends LitElement {
       ></pd-pbkdf2-form>
       <div class="bar">
         ${toggle('This tab computes too', this.computeHere, (on) => (this.computeHere = on))}
+        ${verifyChoice(this.runner.verify, (fraction) => {
+          this.runner.verify = fraction;
+          this.requestUpdate();
+        })}
         ${
           resumable && !busy
             ? resumeButtons('key derivation', resumable, this.resume, () => this.runner.discard())

@@ -86,6 +86,21 @@ describe('distributed Mandelbrot', () => {
     assert.deepEqual(await downloadCounts(a), single);
   });
 
+  it('with every chunk verified, the same counts, and the progress shows the checks', async () => {
+    const { a } = await roomOfThree();
+    await a.locator('pd-mandelbrot-panel select[aria-label="Verify results"]').selectOption('1');
+    await startRender(a);
+    await waitForDone(a, 90_000);
+    assert.deepEqual(await downloadCounts(a), single);
+    const figure = a.locator('pd-job-progress [data-verification-overhead]');
+    const checked = Number(await figure.getAttribute('data-checked-chunks'));
+    const overhead = Number(await figure.getAttribute('data-verification-overhead'));
+    console.log(`# verified room of three: ${checked} chunks checked, overhead ${overhead}`);
+    // The controller's own results are trusted; B's and C's are all checked.
+    assert.ok(checked > 0 && overhead > 0, `${checked} checked, overhead ${overhead}`);
+    assert.equal(await figure.getAttribute('data-peers-caught'), '0');
+  });
+
   it('closing a worker tab mid-render still yields the identical image', async () => {
     const { a, c } = await roomOfThree([8, 8, 8]);
     await startRender(a);
