@@ -21,6 +21,7 @@ import type { PeerEffect, PeerEvent, PeerJobSnapshot } from '../scheduler/peer-t
 import { BlobExchange } from './blob-exchange.ts';
 import { BlobStore } from './blob-store.ts';
 import { ControllerJob, type ControllerJobConfig } from './controller-job.ts';
+import { KernelExchange } from './kernel-exchange.ts';
 
 /** Runs one chunk on a worker (WorkerPool in a tab, worker_threads in Node). */
 export interface ChunkRunner {
@@ -105,8 +106,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
   /** Chunks this member computed, for any job, since it joined. */
   chunksComputed = 0;
   private readonly jobs = new Map<string, JobInfo>();
-  private readonly kernelBytes = new Map<string, Uint8Array>();
-  private readonly kernelWaiters = new Map<string, Array<(bytes: Uint8Array) => void>>();
+  private readonly kernelExchange: KernelExchange;
   readonly blobs: BlobStore;
   /** Manifest hashes announced per job (a job-announce comes before its load-kernel). */
   private readonly manifests = new Map<string, string>();
@@ -126,6 +126,10 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       store: this.blobs,
       send: (to, message, body) => this.route(to, message, body),
       timeoutMs: options.blobFetchTimeoutMs ?? 30_000,
+    });
+    this.kernelExchange = new KernelExchange({
+      send: (to, message, body) => this.route(to, message, body),
+      timeoutMs: options.kernelFetchTimeoutMs ?? 30_000,
     });
     this.peer = new PeerCore({
       selfId: this.selfId,
@@ -171,7 +175,7 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
     const sha256 = await this.options.kernels
       .put(kernel.bytes, kernel.name)
       .catch(() => sha256Hex(kernel.bytes));
-    this.kernelBytes.set(sha256, kernel.bytes);
+    this.kernelExchange.keep(sha256, kernel.bytes);
     const manifest = meta.blobs
       ? await this.blobExchange.publishJobData(`controller:${jobId}`, meta, params, options.data)
       : undefined;
@@ -275,8 +279,10 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
   }
 
   private jobMessage(from: string, message: JobMessage, body?: Uint8Array): void {
-    if (message.type === 'kernel-request') return this.sendKernel(from, message.sha256);
-    if (message.type === 'kernel-bytes') return void this.receiveKernel(message.sha256, body);
+    if (message.type === 'kernel-request') return this.kernelExchange.serve(from, message.sha256);
+    if (message.type === 'kernel-bytes') {
+      return this.kernelExchange.received(message.sha256, body);
+    }
     if (message.type === 'blob-request') return this.blobExchange.serve(from, message.sha256);
     if (message.type === 'blob-bytes') return this.blobExchange.answer(from, message.sha256, body);
     if (message.type === 'blob-missing') return this.blobExchange.answer(from, message.sha256);
@@ -334,13 +340,13 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
       const meta = kernelByName(info.kernel);
       info.params = meta.parseParams(info.params);
       info.bytes =
-        this.kernelBytes.get(info.sha256) ??
+        this.kernelExchange.known(info.sha256) ??
         (await this.options.kernels.get(
           info.sha256,
-          (sha) => this.fetchKernel(controllerId, sha),
+          (sha) => this.kernelExchange.fetch(controllerId, sha),
           info.kernel,
         ));
-      this.kernelBytes.set(info.sha256, info.bytes);
+      this.kernelExchange.keep(info.sha256, info.bytes);
       const manifestSha = this.manifests.get(jobId);
       if (meta.inputsOf && !manifestSha) throw new PdError('blob-unavailable', 'no manifest');
       if (manifestSha) {
@@ -400,38 +406,6 @@ export class RoomJobs extends Emitter<RoomJobsEvents> {
         reason: err instanceof Error ? err.message : String(err),
       });
     }
-  }
-
-  /** Asks a peer (the job's controller) for a kernel's bytes; the cache checks the hash. */
-  private fetchKernel(from: string, sha256: string): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new PdError('kernel-unavailable', `no answer from ${from} for ${sha256.slice(0, 12)}`),
-          ),
-        this.options.kernelFetchTimeoutMs ?? 30_000,
-      );
-      const waiters = this.kernelWaiters.get(sha256) ?? [];
-      waiters.push((bytes) => {
-        clearTimeout(timer);
-        resolve(bytes);
-      });
-      this.kernelWaiters.set(sha256, waiters);
-      this.route(from, { type: 'kernel-request', sha256 });
-    });
-  }
-
-  private receiveKernel(sha256: string, body?: Uint8Array): void {
-    const waiters = this.kernelWaiters.get(sha256);
-    if (!waiters || !body) return;
-    this.kernelWaiters.delete(sha256);
-    for (const resolve of waiters) resolve(body);
-  }
-
-  private sendKernel(to: string, sha256: string): void {
-    const bytes = this.kernelBytes.get(sha256);
-    if (bytes) this.route(to, { type: 'kernel-bytes', sha256, bytes: bytes.byteLength }, bytes);
   }
 
   /**
