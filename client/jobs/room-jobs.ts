@@ -6,7 +6,7 @@
  */
 import { kernelByName } from '../../kernels/registry.ts';
 import { Emitter } from '../mesh/emitter.ts';
-import type { IncomingMessage, Transport } from '../mesh/transport.ts';
+import type { IncomingMessage } from '../mesh/transport.ts';
 import { parsePeerMessage, withVersion } from '../protocol/messages.ts';
 import { PdError } from '../protocol/errors.ts';
 import { encodeRawResult, encodeResult } from '../protocol/result-encoding.ts';
@@ -17,64 +17,20 @@ import {
   type OutgoingJobMessage,
 } from '../scheduler/job-messages.ts';
 import { PeerCore } from '../scheduler/peer-core.ts';
-import type { PeerEffect, PeerEvent, PeerJobSnapshot } from '../scheduler/peer-types.ts';
+import type { PeerEffect, PeerEvent } from '../scheduler/peer-types.ts';
 import { BlobExchange } from './blob-exchange.ts';
 import { BlobStore } from './blob-store.ts';
 import { ControllerJob, type ControllerJobConfig } from './controller-job.ts';
 import { KernelExchange } from './kernel-exchange.ts';
 
-/** Runs one chunk on a worker (WorkerPool in a tab, worker_threads in Node). */
-export interface ChunkRunner {
-  run(
-    job: {
-      kernel: string;
-      sha256: string;
-      bytes: Uint8Array;
-      params: unknown;
-      chunk: unknown;
-      inputs?: readonly Uint8Array[];
-    },
-    options: { signal?: AbortSignal; timeoutMs: number },
-  ): Promise<{ result: Uint8Array; ms: number }>;
-  size: number;
-}
+import type { RoomJobsEvents, RoomJobsOptions } from './room-jobs-types.ts';
 
-/** Content-addressed kernel storage (IndexedDB in a tab). */
-export interface KernelStore {
-  get(
-    sha256: string,
-    fetchBytes: (sha256: string) => Promise<Uint8Array>,
-    name?: string,
-  ): Promise<Uint8Array>;
-  put(bytes: Uint8Array, name?: string): Promise<string>;
-}
-
-export interface RoomJobsOptions {
-  transport: Transport;
-  runner: ChunkRunner;
-  kernels: KernelStore;
-  /** Chunks this member runs at once (its donated cores; 0 computes nothing). */
-  workers: number;
-  /** Cores a member donates, as it said in its hello (0: it gets no chunks). */
-  coresOf: (peerId: string) => number;
-  chunkTimeoutMs?: number;
-  kernelFetchTimeoutMs?: number;
-  /** Start paused: take no chunks of any job until `resume()` (see PeerConfig.paused). */
-  paused?: boolean;
-  /** Blobs of job data this member holds and hands out (default: a fresh 512 MiB store). */
-  blobs?: BlobStore;
-  /** How long one peer may take to answer a `blob-request` before the next is asked. */
-  blobFetchTimeoutMs?: number;
-}
-
-export interface RoomJobsEvents extends Record<string, unknown> {
-  /** This member's work on others' jobs changed (for a status line). */
-  work: PeerJobSnapshot[];
-  /** A job submitted here started (also after a resume). */
-  'job-started': ControllerJob;
-  /** This member paused (true) or resumed (false) contributing. */
-  paused: boolean;
-}
+export type {
+  ChunkRunner,
+  KernelStore,
+  RoomJobsEvents,
+  RoomJobsOptions,
+} from './room-jobs-types.ts';
 
 const TICK_MS = 250;
 

@@ -20,7 +20,6 @@ import {
 } from './controller-types.ts';
 import {
   MAX_CHUNKS_PER_MESSAGE,
-  MAX_STEAL_HINTS,
   isControllerBound,
   type JobMessage,
   type JobMessageOf,
@@ -43,8 +42,6 @@ export class ControllerCore {
   private readonly persistence: Persistence;
   private readonly verification: Verification;
   private duplicates = 0;
-  /** Since when checked chunks wait for a peer that may run them (see releaseStarvedChecks). */
-  private starvedSince: number | undefined;
   private now = 0;
   private out: ControllerEffect[] = [];
 
@@ -125,7 +122,7 @@ export class ControllerCore {
 
   private join(peerId: string, cores: number): void {
     if (cores <= 0) return;
-    if (this.verification.isCaught(peerId)) return this.sendCancel(peerId);
+    if (this.verification.isCaught(peerId)) return this.sendEnd(peerId, 'job-cancel');
     this.peers.join(peerId, cores, this.now);
     this.send(peerId, {
       type: 'job-announce',
@@ -191,6 +188,7 @@ export class ControllerCore {
   /** Sends `peerId` a batch sized by its throughput (possibly empty: then it waits). */
   private serve(peerId: string, peer: PeerRecord): void {
     const verification = this.verification;
+    const owned = (id: string) => this.table.ownedBy(id).size;
     const refs = this.table.assignQueued(
       peerId,
       this.peers.batchFor(peer, this.table.count('queued')),
@@ -206,23 +204,9 @@ export class ControllerCore {
         descriptor: this.config.chunks[id].descriptor,
       })),
       remaining: this.table.count('queued') + this.table.count('limbo'),
-      ...(refs.length === 0 ? { owners: this.stealHint(peerId) } : {}),
+      ...(refs.length === 0 ? { owners: this.peers.stealHint(peerId, owned) } : {}),
     });
     peer.waiting = refs.length === 0;
-  }
-
-  /**
-   * The live peers other than `asker` that own more chunks than they have cores (so likely
-   * some not yet started), most first: where an idle peer should steal.
-   */
-  private stealHint(asker: string): { peerId: string; chunks: number }[] {
-    const hint: { peerId: string; chunks: number }[] = [];
-    for (const [peerId, peer] of this.peers) {
-      const spare = this.table.ownedBy(peerId).size - peer.cores;
-      if (peer.alive && peerId !== asker && spare > 0) hint.push({ peerId, chunks: spare });
-    }
-    hint.sort((a, b) => b.chunks - a.chunks || (a.peerId < b.peerId ? -1 : 1));
-    return hint.slice(0, MAX_STEAL_HINTS);
   }
 
   private serveWaiting(): void {
@@ -291,39 +275,20 @@ export class ControllerCore {
       this.out.push({ type: 'revoke', chunkId });
     }
     this.out.push({ type: 'peer-caught', peerId, recomputed: recompute.length });
-    this.sendCancel(peerId);
+    this.sendEnd(peerId, 'job-cancel');
     const peer = this.peers.get(peerId);
     if (peer?.alive) this.markGone(peerId, 'untrusted');
     else if (peer) peer.gone = 'untrusted'; // so that speaking again does not rejoin it
     this.serveWaiting();
   }
 
-  /**
-   * Under verification, a chunk whose one vote came from the only peers left that compute is
-   * taken on its next result alone, rather than waiting for a peer that may never come — once
-   * a peer has waited for work `verifyAloneAfterMs` with such chunks queued.
-   */
+  /** Checked chunks no live computing peer may run any more: see Verification.releaseStarved. */
   private releaseStarvedChecks(): void {
-    if (!this.verification.enabled) return;
     const live = [...this.peers].filter(([, peer]) => peer.alive && peer.cores > 0);
-    const starved: number[] = [];
-    if (live.some(([, peer]) => peer.waiting)) {
-      for (const [chunkId, votes] of this.verification.pending()) {
-        if (votes.length !== 1 || this.table.stateOf(chunkId) !== 'queued') continue;
-        if (!live.some(([peerId]) => this.verification.mayRun(chunkId, peerId))) {
-          starved.push(chunkId);
-        }
-      }
-    }
-    if (starved.length === 0) {
-      this.starvedSince = undefined;
-      return;
-    }
-    this.starvedSince ??= this.now;
-    if (this.now - this.starvedSince < this.options.verifyAloneAfterMs) return;
-    this.starvedSince = undefined;
-    for (const chunkId of starved) this.verification.exemptChunk(chunkId);
-    this.serveWaiting();
+    const waiting = live.some(([, peer]) => peer.waiting);
+    const queued = (id: number) => this.table.stateOf(id) === 'queued';
+    const ids = live.map(([peerId]) => peerId);
+    if (this.verification.releaseStarved(ids, waiting, queued, this.now)) this.serveWaiting();
   }
 
   /** A failure (or invalid result) at a move older than the table knows is stale news. */
@@ -385,7 +350,7 @@ export class ControllerCore {
     for (const peerId of silent) this.markGone(peerId, 'silent');
     this.maybeEndLimbo();
     if (this.table.expireTransit(this.now, transitTimeoutMs) > 0) this.serveWaiting();
-    this.releaseStarvedChecks();
+    if (this.verification.enabled) this.releaseStarvedChecks();
     if (this.persistence.due(this.now, this.peers.others(this.config.selfId))) this.checkpoint();
   }
 
@@ -422,14 +387,10 @@ export class ControllerCore {
     if (event.message.jobId === this.jobId) this.sendEnd(event.from);
   }
 
-  private sendEnd(peerId: string): void {
-    const type = this.status === 'done' ? 'job-done' : 'job-cancel';
-    this.send(peerId, { type, jobId: this.jobId, epoch: this.epoch });
-  }
-
-  /** Tells a caught peer to drop the job. */
-  private sendCancel(peerId: string): void {
-    this.send(peerId, { type: 'job-cancel', jobId: this.jobId, epoch: this.epoch });
+  /** Tells a peer the job is over: done, or cancelled (also what a caught peer is told). */
+  private sendEnd(peerId: string, type?: 'job-cancel'): void {
+    const end = type ?? (this.status === 'done' ? 'job-done' : 'job-cancel');
+    this.send(peerId, { type: end, jobId: this.jobId, epoch: this.epoch });
   }
 
   private send(to: string, message: OutgoingJobMessage): void {

@@ -4,6 +4,7 @@
  * Records outlive a peer's departure, so a peer that comes back keeps what was learned.
  */
 import type { ControllerOptions, GoneReason, PeerStats } from './controller-types.ts';
+import { MAX_STEAL_HINTS } from './job-messages.ts';
 
 export interface PeerRecord {
   cores: number;
@@ -22,6 +23,12 @@ export interface PeerRecord {
   /** Cost units per ms on one core; a default until its first accepted result. */
   ratePerCore: number;
   learned: boolean;
+}
+
+/** A peer that owns `chunks` more chunks than it has cores, named in an empty chunk-assign. */
+export interface StealHint {
+  peerId: string;
+  chunks: number;
 }
 
 /** A peer's counters, as in PeerStats. */
@@ -110,6 +117,20 @@ export class PeerRoster {
     }
     const share = Math.ceil((queued * throughput) / Math.max(total, throughput));
     return Math.max(1, Math.min(Math.max(target, peer.cores), maxBatch, share));
+  }
+
+  /**
+   * Where an idle `asker` should steal: the live peers that own more chunks than they have
+   * cores (so likely some not yet started), most first, at most MAX_STEAL_HINTS of them.
+   */
+  stealHint(asker: string, owned: (peerId: string) => number): StealHint[] {
+    const hint: StealHint[] = [];
+    for (const [peerId, peer] of this.records) {
+      const spare = owned(peerId) - peer.cores;
+      if (peer.alive && peerId !== asker && spare > 0) hint.push({ peerId, chunks: spare });
+    }
+    hint.sort((a, b) => b.chunks - a.chunks || (a.peerId < b.peerId ? -1 : 1));
+    return hint.slice(0, MAX_STEAL_HINTS);
   }
 
   counter(peerId: string): PeerCounters {

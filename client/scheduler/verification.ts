@@ -30,7 +30,10 @@ export interface TrustRecord {
   caught: boolean;
 }
 
-type VerifyOptions = Pick<ControllerOptions, 'verify' | 'verifyMin' | 'verifyTrustScale'>;
+type VerifyOptions = Pick<
+  ControllerOptions,
+  'verify' | 'verifyMin' | 'verifyTrustScale' | 'verifyAloneAfterMs'
+>;
 
 export class Verification {
   /** Chunks whose results wait for a quorum, with the votes so far. */
@@ -44,6 +47,8 @@ export class Verification {
   private replicas = 0;
   private recomputed = 0;
   private readonly caught: string[] = [];
+  /** Since when checked chunks wait for a peer that may run them (see releaseStarved). */
+  private starvedSince: number | undefined;
 
   constructor(
     private readonly options: VerifyOptions,
@@ -76,9 +81,34 @@ export class Verification {
     return (this.votes.get(chunkId) ?? []).map((vote) => vote.peerId);
   }
 
-  /** Chunks waiting for a quorum. */
-  pending(): IterableIterator<[number, readonly Vote[]]> {
-    return this.votes.entries();
+  /**
+   * A chunk whose one vote came from the only peers left that compute is taken on its next
+   * result alone, rather than waiting for a peer that may never come — once some peer has
+   * waited for work `verifyAloneAfterMs` with such chunks queued. Called on every tick with
+   * the live computing peers; returns true when it exempted chunks (serve the waiting peers).
+   */
+  releaseStarved(
+    live: readonly string[],
+    someoneWaits: boolean,
+    isQueued: (chunkId: number) => boolean,
+    now: number,
+  ): boolean {
+    const starved: number[] = [];
+    if (someoneWaits) {
+      for (const [chunkId, votes] of this.votes) {
+        if (votes.length !== 1 || !isQueued(chunkId)) continue;
+        if (!live.some((peerId) => this.mayRun(chunkId, peerId))) starved.push(chunkId);
+      }
+    }
+    if (starved.length === 0) {
+      this.starvedSince = undefined;
+      return false;
+    }
+    this.starvedSince ??= now;
+    if (now - this.starvedSince < this.options.verifyAloneAfterMs) return false;
+    this.starvedSince = undefined;
+    for (const chunkId of starved) this.exemptChunk(chunkId);
+    return true;
   }
 
   /** A valid result of `chunkId` from `peerId`, whose decoded bytes hash to `hash`. */
@@ -139,7 +169,7 @@ export class Verification {
    * No peer that may still run this chunk is left: its next result is taken alone (its one
    * vote is dropped, so the chunk runs once more without a check).
    */
-  exemptChunk(chunkId: number): void {
+  private exemptChunk(chunkId: number): void {
     const votes = this.votes.get(chunkId);
     if (!votes) return;
     this.votes.delete(chunkId);

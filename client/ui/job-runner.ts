@@ -5,9 +5,10 @@
  * interrupted, and forgetting a job once it has ended. The panel supplies the parameters, the
  * data, and what the output means.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { html, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { ControllerJob } from '../jobs/controller-job.ts';
 import type { RoomJobs } from '../jobs/room-jobs.ts';
+import { resumeButtons, verifyChoice } from './panel-controls.ts';
 import { createJobStore, restoreJob, resumableJobs } from '../store/checkpoints.ts';
 import {
   deleteJob,
@@ -165,6 +166,19 @@ export class JobRunner implements ReactiveController {
       this.starting = false;
       this.host.requestUpdate();
     }
+  }
+
+  /**
+   * The panel's bar controls of this runner: Verify results, and Resume / Discard of the
+   * interrupted job on offer (`what` names it: "Resume unfinished <what>").
+   */
+  controls(what: string, resume: () => void) {
+    const offered = this.resumable && !this.busy ? this.resumable : undefined;
+    return html`${verifyChoice(this.verify, (fraction) => {
+      this.verify = fraction;
+      this.host.requestUpdate();
+    })}
+    ${offered ? resumeButtons(what, offered, resume, () => this.discard()) : ''}`;
   }
 
   /** Forgets the offered job (its checkpoint and data), then offers the next one, if any. */

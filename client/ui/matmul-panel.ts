@@ -18,7 +18,7 @@ import './matmul-form.ts';
 import { inputsFromSaved, loadInputs, type MatmulRequest } from './matmul-inputs.ts';
 import { saveFile } from './save-file.ts';
 import { sharedStyles } from './styles.ts';
-import { resumeButtons, toggle, verifyChoice } from './panel-controls.ts';
+import { toggle } from './panel-controls.ts';
 
 /** FLOP per unit of a chunk's cost: the cost counts multiply-adds. */
 const FLOP_PER_COST = 2;
@@ -60,7 +60,7 @@ export class MatmulPanel extends LitElement {
   }
 
   override render() {
-    const { job, resumable, error, busy } = this.runner;
+    const { job, error, busy } = this.runner;
     const params = job?.params as MatmulParams | undefined;
     const done = job?.snapshot().status === 'done';
     return html`<section class="card">
@@ -71,15 +71,7 @@ export class MatmulPanel extends LitElement {
       ></pd-matmul-form>
       <div class="bar">
         ${toggle('This tab computes too', this.computeHere, (on) => (this.computeHere = on))}
-        ${verifyChoice(this.runner.verify, (fraction) => {
-          this.runner.verify = fraction;
-          this.requestUpdate();
-        })}
-        ${
-          resumable && !busy
-            ? resumeButtons('multiplication', resumable, this.resume, () => this.runner.discard())
-            : ''
-        }
+        ${this.runner.controls('multiplication', this.resume)}
         ${done ? html`<button @click=${this.download}>Download C (.f64)</button>` : ''}
       </div>
       ${error ? html`<p class="error" role="alert">${error}</p>` : ''}

@@ -25,7 +25,7 @@ import './pbkdf2-form.ts';
 import type { Pbkdf2Request } from './pbkdf2-form.ts';
 import { saveFile } from './save-file.ts';
 import { sharedStyles } from './styles.ts';
-import { resumeButtons, toggle, verifyChoice } from './panel-controls.ts';
+import { toggle } from './panel-controls.ts';
 
 /** Rows of results shown in the page. */
 const PREVIEW_ROWS = 10;
@@ -99,7 +99,7 @@ export class Pbkdf2Panel extends LitElement {
   }
 
   override render() {
-    const { job, resumable, error, busy } = this.runner;
+    const { job, error, busy } = this.runner;
     const done = job?.snapshot().status === 'done';
     return html`<section class="card">
       <h2>PBKDF2-HMAC-SHA256</h2>
@@ -109,15 +109,7 @@ export class Pbkdf2Panel extends LitElement {
       ></pd-pbkdf2-form>
       <div class="bar">
         ${toggle('This tab computes too', this.computeHere, (on) => (this.computeHere = on))}
-        ${verifyChoice(this.runner.verify, (fraction) => {
-          this.runner.verify = fraction;
-          this.requestUpdate();
-        })}
-        ${
-          resumable && !busy
-            ? resumeButtons('key derivation', resumable, this.resume, () => this.runner.discard())
-            : ''
-        }
+        ${this.runner.controls('key derivation', this.resume)}
         ${
           done
             ? html`<button @click=${() => this.download('csv')}>Download CSV</button

@@ -3,6 +3,7 @@
  * the same seed gives the same matrices in every realm, so a job needs only its seed to be
  * rebuilt (after a controller reload) and a test can recompute its inputs independently.
  */
+import { seededRandom } from '../../client/scheduler/seeded-random.ts';
 
 /** Largest seed accepted (an unsigned 32-bit integer). */
 export const MAX_SEED = 0xffff_ffff;
@@ -18,13 +19,8 @@ export function randomMatrices(
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], not ${seed}`);
   }
-  let state = seed | 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
+  const random = seededRandom(seed);
+  const next = () => random() * 2 - 1;
   const a = new Float64Array(shape.n * shape.k);
   for (let i = 0; i < a.length; i++) a[i] = next();
   const b = new Float64Array(shape.k * shape.m);

@@ -17,22 +17,12 @@ import { randomMatrices } from '../../kernels/matmul/random.ts';
 import { matmulReference } from '../../kernels/matmul/reference.ts';
 import { CliProcess } from './support/cli-process.ts';
 import { ServerProcess } from './support/server-process.ts';
+import { seededRandom } from '../../client/scheduler/seeded-random.ts';
 
 interface Shape {
   n: number;
   k: number;
   m: number;
-}
-
-/** mulberry32: a seeded stream of values in [0, 1). */
-function seeded(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Little-endian f64 bytes, written value by value (the raw .f64 layout). */
@@ -102,7 +92,7 @@ function csvField(text: string): string {
 
 /** Seeded pairs with every awkward case: empty, long (> 64 and > 1000 bytes), non-ASCII, CSV syntax. */
 function testPairs(count: number, seed: number): Array<{ password: string; salt: string }> {
-  const next = seeded(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
   const pieces = ['a', 'Z', '7', ' ', ',', '"', 'é', 'ß', '日本', '🔑', 'пароль', '\n', "'", ';'];
   const text = (length: number) => Array.from({ length }, () => pick(pieces)).join('');
@@ -185,7 +175,7 @@ describe('run matmul and run pbkdf2', () => {
   /** Seeded A and B written as raw files, and their product by the triple loop (once). */
   async function matrixFiles() {
     if (!filesInput) {
-      const next = seeded(20260101);
+      const next = seededRandom(20260101);
       const a = Float64Array.from({ length: files.n * files.k }, () => 4 * next() - 2);
       const b = Float64Array.from({ length: files.k * files.m }, () => 4 * next() - 2);
       await writeFile(join(dir, 'A.f64'), toF64LE(a));

@@ -203,7 +203,12 @@ describe('verification: a mismatch', () => {
 
 describe('verification: adaptive replication', () => {
   it('checks a peer less as its agreeing results grow, never below the floor', () => {
-    const options = { verify: 0.5, verifyMin: 0.02, verifyTrustScale: 20 };
+    const options = {
+      verify: 0.5,
+      verifyMin: 0.02,
+      verifyTrustScale: 20,
+      verifyAloneAfterMs: 3000,
+    };
     const v = new Verification(options, 'ctl', () => 0);
     assert.equal(v.checkProbability('a'), 0.5);
     for (let id = 0; id < 20; id++) {

@@ -7,14 +7,7 @@ import { it } from 'node:test';
 import { compileBuiltKernel } from '../../../../client/node/main-thread-kernel.ts';
 
 /** Deterministic PRNG (mulberry32) in [0, 1), so a failure reproduces. */
-export function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+export { seededRandom as random } from '../../../../client/scheduler/seeded-random.ts';
 
 /**
  * The module imports exactly env.memory and env.abort, and declares the memory maximum its
