@@ -6,7 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { WorkerPool, type KernelWorker, type WorkerPoolOptions } from '../runtime/worker-pool.ts';
+import { WorkerPool } from '../runtime/worker-pool.ts';
+import type { KernelWorker, WorkerPoolOptions } from '../runtime/worker-pool-types.ts';
 
 const entry = new URL('./node-kernel-worker.ts', import.meta.url);
 

@@ -15,14 +15,6 @@ import type {
   WorkerPoolOptions,
 } from './worker-pool-types.ts';
 
-export type {
-  KernelJob,
-  KernelWorker,
-  RunOptions,
-  RunResult,
-  WorkerPoolOptions,
-} from './worker-pool-types.ts';
-
 /** A started worker and what it has loaded; a replaced worker's handle is simply dropped. */
 interface WorkerHandle {
   worker: KernelWorker;

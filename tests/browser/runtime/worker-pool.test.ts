@@ -3,11 +3,8 @@
 // concurrency, the time limit, abort, traps, load errors and resizing.
 import { expect } from '@esm-bundle/chai';
 import { sha256Hex } from '../../../client/protocol/sha256.ts';
-import {
-  WorkerPool,
-  type KernelJob,
-  type WorkerPoolOptions,
-} from '../../../client/runtime/worker-pool.ts';
+import { WorkerPool } from '../../../client/runtime/worker-pool.ts';
+import type { KernelJob, WorkerPoolOptions } from '../../../client/runtime/worker-pool-types.ts';
 import { expectPdError } from './expect-pd-error.ts';
 import {
   allowedImports,

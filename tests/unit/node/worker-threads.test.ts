@@ -8,12 +8,12 @@ import { kernelWasmPath } from '../../../client/node/kernel-files.ts';
 import { createNodeKernelWorker } from '../../../client/node/worker-threads.ts';
 import { isPdError, type PdError, type PdErrorCode } from '../../../client/protocol/errors.ts';
 import { sha256Hex } from '../../../client/protocol/sha256.ts';
-import {
-  WorkerPool,
-  type KernelJob,
-  type KernelWorker,
-  type WorkerPoolOptions,
-} from '../../../client/runtime/worker-pool.ts';
+import { WorkerPool } from '../../../client/runtime/worker-pool.ts';
+import type {
+  KernelJob,
+  KernelWorker,
+  WorkerPoolOptions,
+} from '../../../client/runtime/worker-pool-types.ts';
 import { mandelbrot } from '../../../kernels/mandelbrot/meta.ts';
 import { mandelbrotScalar } from '../../../kernels/mandelbrot/scalar.ts';
 import {
